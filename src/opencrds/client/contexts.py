@@ -1,0 +1,89 @@
+"""Loading contexts from a CRDS cache: ``opencrds.load_context``."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..cache.paths import mapping_candidates
+from ..rules.errors import MappingError
+from ..rules.loader import MappingLoader
+from ..rules.mappings import BaseMapping
+
+_TRUE = ("1", "true", "yes", "t", "on")
+_loaders: dict[Any, MappingLoader] = {}
+_lock = threading.Lock()
+
+
+def _ignore_checksum_from_env() -> bool:
+    return os.environ.get("CRDS_IGNORE_MAPPING_CHECKSUM", "").strip().lower() in _TRUE
+
+
+class CacheTextSource:
+    """Reads mapping text from a cache root (or the CRDS variables), after ``extra_dirs``."""
+
+    def __init__(self, root: str | os.PathLike[str] | None,
+                 extra_dirs: tuple[Path, ...] = ()) -> None:
+        self.root = root
+        self.extra_dirs = extra_dirs
+        self.environ = dict(os.environ) if root is None else None
+
+    def candidates(self, name: str) -> list[Path]:
+        base = os.path.basename(name)
+        return [d / base for d in self.extra_dirs] + mapping_candidates(
+            base, self.root, self.environ)
+
+    def __call__(self, name: str) -> str:
+        tried = self.candidates(name)
+        for path in tried:
+            try:
+                with open(path, encoding="utf-8", newline=None) as stream:
+                    return stream.read()
+            except FileNotFoundError:
+                continue
+            except IsADirectoryError:
+                continue
+            except UnicodeDecodeError as exc:
+                raise MappingError(f"mapping text is not UTF-8: {exc}", str(path)) from None
+        where = ", ".join(str(p) for p in tried)
+        raise MappingError(f"mapping '{os.path.basename(name)}' not found (looked in {where})",
+                           os.path.basename(name))
+
+
+def get_loader(cache: str | os.PathLike[str] | None = None, *, ignore_checksum: bool = False,
+               extra_dirs: tuple[Path, ...] = ()) -> MappingLoader:
+    """A shared loader for ``cache``: every context loaded through it shares mapping objects."""
+    import opencrds.observatories  # noqa: F401  (registers the observatory conventions)
+
+    ignore = ignore_checksum or _ignore_checksum_from_env()
+    if cache is not None:
+        where: Any = str(Path(cache).resolve())
+    else:
+        where = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CRDS_")))
+    key = (where, extra_dirs, ignore)
+    with _lock:
+        loader = _loaders.get(key)
+        if loader is None:
+            loader = _loaders[key] = MappingLoader(
+                CacheTextSource(cache, extra_dirs), ignore_checksum=ignore)
+    return loader
+
+
+def load_context(name: str | os.PathLike[str], *, cache: str | os.PathLike[str] | None = None,
+                 ignore_checksum: bool = False) -> BaseMapping:
+    """Load a context (or any mapping) by name from a CRDS cache, or from a path.
+
+    ``cache`` is a cache root; by default ``$CRDS_PATH`` and the other CRDS variables decide.
+    A path to a mapping file loads it, and its children from its own directory first.
+    """
+    text = os.fspath(name)
+    path = Path(text)
+    extra: tuple[Path, ...] = ()
+    if os.sep in text or path.is_file():
+        if not path.is_file():
+            raise MappingError(f"no such mapping file: {text}", text)
+        extra = (path.resolve().parent,)
+    loader = get_loader(cache, ignore_checksum=ignore_checksum, extra_dirs=extra)
+    return loader.load(path.name)

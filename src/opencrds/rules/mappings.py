@@ -1,0 +1,468 @@
+"""Pipeline (.pmap), instrument (.imap) and reference (.rmap) mappings, and best-reference
+selection through them (RULES.md §2 and §5).
+
+``get_best_references(header, include)`` on any mapping uses the header exactly as given
+(layer M). Results are ``{lower-case type: filename | tuple | dict | "NOT FOUND <why>"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .conventions import Conventions
+from .errors import (
+    MappingError,
+    MissingInstrumentError,
+    NotApplicable,
+    Omitted,
+    UnknownInstrumentError,
+    UnknownReftypeError,
+)
+from .expressions import Expression, ExpressionSyntaxError, compile_expression, expression_view
+from .expressions import prepare_source as _prepare_source
+from .matching import NA_VALUES, OMIT_VALUES
+from .parser import ParsedMapping, SelectorCall
+from .selectors import Selector, SelectorCompiler
+
+log = logging.getLogger("opencrds.rules")
+
+NOT_FOUND_NA = "NOT FOUND n/a"
+
+REQUIRED_HEADER_KEYS = {
+    "pipeline": ("mapping", "parkey", "name", "derived_from", "observatory"),
+    "instrument": ("mapping", "parkey", "name", "derived_from", "observatory", "instrument"),
+    "reference": ("mapping", "parkey", "name", "derived_from", "observatory", "instrument",
+                  "filekind"),
+}
+_KIND_BY_EXTENSION = {".pmap": "pipeline", ".imap": "instrument", ".rmap": "reference"}
+_KIND_BY_HEADER = {"pipeline": "pipeline", "instrument": "instrument", "reference": "reference"}
+_INSTRUMENT_KEYS = (
+    "INSTRUME",
+    "META.INSTRUMENT.NAME",
+    "META_INSTRUMENT_NAME",
+    "INSTRUMENT",
+    "ROMAN.META.INSTRUMENT.NAME",
+    "META.INSTRUMENT.TYPE",
+    "META_INSTRUMENT_TYPE",
+)
+
+ChildLoader = Callable[[str], "BaseMapping"]
+
+
+def _read_back(value: Any) -> Any:
+    """Header strings read back lower-cased, except ``(...)`` expressions (RULES.md §1.3)."""
+    if isinstance(value, str) and not (value.startswith("(") and value.endswith(")")):
+        return value.lower()
+    return value
+
+
+def reduce_header(header: Mapping[str, Any], parkeys: Iterable[str]) -> dict[str, Any]:
+    """``{K: header[k] | header[K] | 'UNDEFINED'}`` for each parameter K (lower case first)."""
+    reduced = {}
+    for key in parkeys:
+        lower, upper = key.lower(), key.upper()
+        if lower in header:
+            reduced[key] = header[lower]
+        elif upper in header:
+            reduced[key] = header[upper]
+        else:
+            reduced[key] = "UNDEFINED"
+    return reduced
+
+
+def mapping_kind(name: str, header: Mapping[str, Any]) -> str:
+    """'pipeline', 'instrument' or 'reference', from the extension or else the header."""
+    for extension, kind in _KIND_BY_EXTENSION.items():
+        if name.endswith(extension):
+            return kind
+    kind = _KIND_BY_HEADER.get(str(header.get("mapping", "")).lower())
+    if kind is None:
+        raise MappingError("cannot tell the mapping kind from its name or 'mapping' header", name)
+    return kind
+
+
+class BaseMapping:
+    """What all three mapping kinds share: name, header, comment and the parsed text."""
+
+    kind = "mapping"
+
+    def __init__(self, name: str, parsed: ParsedMapping, conventions: Conventions) -> None:
+        self.name = name
+        self.parsed = parsed
+        self.raw_header: dict[str, Any] = parsed.header
+        self.header: dict[str, Any] = {k: _read_back(v) for k, v in parsed.header.items()}
+        self.comment = parsed.comment
+        self.conventions = conventions
+        for key in REQUIRED_HEADER_KEYS[self.kind]:
+            if key not in self.header:
+                raise MappingError(f"Required header key '{key}' is missing.", name)
+        self.observatory: str = str(self.header["observatory"]).lower()
+        parkey = parsed.header["parkey"]
+        if not isinstance(parkey, tuple):
+            raise MappingError("header 'parkey' must be a tuple", name)
+        self.parkey: tuple[Any, ...] = parkey
+
+    @property
+    def basename(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class _ContextMapping(BaseMapping):
+    """A pmap or imap: a dict selector naming child mappings, loaded on first use."""
+
+    child_kind = "mapping"
+
+    def __init__(self, name: str, parsed: ParsedMapping, conventions: Conventions,
+                 load_child: ChildLoader) -> None:
+        super().__init__(name, parsed, conventions)
+        if not isinstance(parsed.selector, dict):
+            raise MappingError("the selector of a .pmap or .imap must be a dictionary", name)
+        for key, value in parsed.selector.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise MappingError(
+                    f"selector entry {key!r} : {value!r} must map a name to a file name", name)
+        self.selector: dict[str, str] = parsed.selector
+        self._by_lower = {key.lower(): value for key, value in parsed.selector.items()}
+        self._load_child = load_child
+
+    def child_name(self, key: str) -> str | None:
+        return self._by_lower.get(key.lower())
+
+    def is_special(self, value: str) -> bool:
+        return value in NA_VALUES or value in OMIT_VALUES
+
+    def child(self, key: str) -> Any:
+        """The loaded child mapping for ``key`` (instrument or type)."""
+        value = self.child_name(key)
+        if value is None:
+            raise KeyError(key)
+        return self._load_child(value)
+
+    def children(self) -> list[Any]:
+        return [self._load_child(v) for v in self.selector.values() if not self.is_special(v)]
+
+    def mapping_names(self) -> list[str]:
+        """Names of this mapping and every mapping below it, sorted."""
+        names = {self.basename}
+        for child in self.children():
+            names.update(child.mapping_names())
+        return sorted(names)
+
+    def reference_names(self) -> list[str]:
+        """Every reference file named below this mapping, sorted."""
+        names: set[str] = set()
+        for child in self.children():
+            names.update(child.reference_names())
+        return sorted(names)
+
+
+class PipelineContext(_ContextMapping):
+    """A .pmap: instrument -> .imap."""
+
+    kind = "pipeline"
+
+    def instrument_key(self) -> str:
+        return str(self.parkey[0]) if self.parkey else "INSTRUME"
+
+    def get_instrument(self, header: Mapping[str, Any]) -> str:
+        """The instrument named by ``header``, lower-case (RULES.md §5.1)."""
+        key = self.instrument_key()
+        for candidate in (key.upper(), key.lower(), *_INSTRUMENT_KEYS):
+            if candidate in header:
+                value = header[candidate]
+                text = str(value).upper()
+                if text != "UNDEFINED":
+                    return text.lower()
+        raise MissingInstrumentError(
+            f"Missing '{key}' keyword in header for determining instrument."
+        )
+
+    def get_imap(self, instrument: str) -> InstrumentContext:
+        instrument = instrument.lower()
+        instrument = self.conventions.instrument_aliases.get(instrument, instrument)
+        name = self.child_name(instrument)
+        if name is None or self.is_special(name):
+            raise UnknownInstrumentError(
+                f"Unknown instrument '{instrument}' for context '{self.basename}'"
+            )
+        return self._load_child(name)
+
+    def get_best_references(self, header: Mapping[str, Any],
+                            include: Iterable[str] | None = None) -> dict[str, Any]:
+        """Best references for a dataset header used exactly as given."""
+        imap = self.get_imap(self.get_instrument(header))
+        return imap.get_best_references(dict(header), include)
+
+    def required_parkeys_for(self, instrument: str) -> list[str]:
+        """The instrument key plus the required parameters of ``instrument``'s imap."""
+        cache = self.__dict__.setdefault("_parkeys_by_instrument", {})
+        parkeys = cache.get(instrument)
+        if parkeys is None:
+            imap = self.get_imap(instrument)
+            parkeys = cache[instrument] = [*map(str, self.parkey), *imap.get_required_parkeys()]
+        return parkeys
+
+    def get_required_parkeys(self) -> dict[str, list[str]]:
+        """``{instrument: [instrument key] + the imap's required parameters}``."""
+        result = {}
+        for instrument, name in sorted(self.selector.items()):
+            if self.is_special(name):
+                continue
+            imap = self._load_child(name)
+            result[instrument.lower()] = [*map(str, self.parkey), *imap.get_required_parkeys()]
+        return result
+
+
+class InstrumentContext(_ContextMapping):
+    """An .imap: reference type -> .rmap."""
+
+    kind = "instrument"
+
+    @property
+    def instrument(self) -> str:
+        return str(self.header["instrument"]).lower()
+
+    def get_rmap(self, filekind: str) -> ReferenceMapping:
+        name = self.child_name(filekind)
+        if name is None:
+            raise UnknownReftypeError(f"Unknown reference type '{filekind.lower()}'")
+        return self._load_child(name)
+
+    def types(self) -> list[str]:
+        return [key.lower() for key in self.selector]
+
+    def get_best_references(self, header: Mapping[str, Any],
+                            include: Iterable[str] | None = None) -> dict[str, Any]:
+        """Best references of every type (or of ``include``) for ``header``."""
+        types = [t.lower() for t in include] if include else self.types()
+        results: dict[str, Any] = {}
+        for filekind in types:
+            value = self._by_lower.get(filekind)
+            if value is None:
+                results[filekind] = f"NOT FOUND Unknown reference type '{filekind}'"
+                continue
+            if value in NA_VALUES:
+                results[filekind] = NOT_FOUND_NA
+                continue
+            if value in OMIT_VALUES:
+                continue
+            try:
+                rmap = self._load_child(value)
+                results[filekind] = rmap.best_reference(header)
+            except Omitted:
+                continue
+            except NotApplicable:
+                results[filekind] = NOT_FOUND_NA
+            except Exception as exc:  # every failure becomes a result, as CRDS does
+                results[filekind] = f"NOT FOUND {exc}"
+        return results
+
+    def get_required_parkeys(self) -> list[str]:
+        """Sorted union of this imap's parkey and every rmap's required parameters."""
+        names = set(map(str, self.parkey))
+        names.update(self.raw_header.get("extra_keys", ()) or ())
+        for child in self.children():
+            names.update(child.get_required_parkeys())
+        return sorted(names)
+
+
+class ReferenceMapping(BaseMapping):
+    """An .rmap: dataset parameters -> reference file(s) through its selector tree."""
+
+    kind = "reference"
+
+    def __init__(self, name: str, parsed: ParsedMapping, conventions: Conventions,
+                 selector_memo: dict[Any, Selector] | None = None) -> None:
+        super().__init__(name, parsed, conventions)
+        header, raw = self.header, self.raw_header
+        self.filekind: str = str(header["filekind"]).lower()
+        self.instrument: str = str(header["instrument"]).lower()
+        for level in self.parkey:
+            if not isinstance(level, tuple) or not all(isinstance(p, str) for p in level):
+                raise MappingError("rmap 'parkey' must be a tuple of tuples of names", name)
+        self.reffile_required = str(header.get("reffile_required", "NONE")).upper()
+        self.merge_overlaps = str(header.get("merge_overlaps", "true")).lower() not in (
+            "false", "0", "f", "no")
+        self.required_parkeys = self._required_parkeys()
+        self.comment_parkeys: tuple[str, ...] = tuple(raw.get("comment_parkeys", ()) or ())
+        self.rmap_omit = self._expression("rmap_omit", header.get("rmap_omit"), "false")
+        self.rmap_relevance = self._expression(
+            "rmap_relevance", header.get("rmap_relevance"), "always")
+        self.parkey_relevance: dict[str, Expression] = {}
+        for param, text in (raw.get("parkey_relevance") or {}).items():
+            compiled = self._expression(f"parkey_relevance[{param!r}]", text, None)
+            if compiled is not None:
+                self.parkey_relevance[str(param).lower()] = compiled
+        self.precondition = self._hook("precondition_header")
+        self.fallback = self._hook("fallback_header")
+        if not isinstance(parsed.selector, SelectorCall):
+            raise MappingError("the selector of an .rmap must be a selector call, "
+                               "e.g. Match({...})", name)
+        substitutions = raw.get("substitutions") or {}
+        if not isinstance(substitutions, dict):
+            raise MappingError("header 'substitutions' must be a dictionary", name)
+        compiler = SelectorCompiler(
+            tuple(self.parkey), substitutions, self.merge_overlaps, name,
+            parsed.locate, selector_memo,
+        )
+        self.selector: Selector = compiler.compile(parsed.selector)
+
+    # ---- construction helpers -------------------------------------------------------------
+
+    def _required_parkeys(self) -> list[str]:
+        names = [p for level in self.parkey for p in level]
+        switch = str(self.raw_header.get("reffile_switch", "NONE")).upper()
+        if switch != "NONE":
+            names.append(switch)
+        names.extend(self.raw_header.get("extra_keys", ()) or ())
+        names.extend(self.conventions.global_extra_keys)
+        return names
+
+    def _expression(self, field: str, text: Any, default: str | None) -> Expression | None:
+        if text is None or (default is not None and str(text).strip().lower() == default):
+            return None
+        if not isinstance(text, str):
+            raise MappingError(f"header '{field}' must be a string", self.name)
+        source = _prepare_source(text, self.required_parkeys)
+        try:
+            return compile_expression(source)
+        except ExpressionSyntaxError as exc:
+            raise MappingError(f"in header '{field}': {exc}", self.name) from None
+
+    def _hook(self, generic: str) -> Any:
+        hooks = self.raw_header.get("hooks")
+        if isinstance(hooks, dict):
+            function_name = hooks.get(generic, generic)
+        else:
+            function_name = f"{generic}_{self.instrument}_{self.filekind}_v1"
+        return self.conventions.hook(self.instrument, str(function_name))
+
+    # ---- lookup ---------------------------------------------------------------------------
+
+    def get_required_parkeys(self) -> list[str]:
+        return list(self.required_parkeys)
+
+    def mapping_names(self) -> list[str]:
+        return [self.basename]
+
+    def reference_names(self) -> list[str]:
+        names: set[str] = set()
+        for value in self.selector.terminals():
+            values = value if isinstance(value, tuple) else (
+                tuple(value.values()) if isinstance(value, dict) else (value,))
+            for item in values:
+                if isinstance(item, str) and item not in NA_VALUES and item not in OMIT_VALUES:
+                    names.add(item)
+        return sorted(names)
+
+    def _warn(self, what: str, expression: Expression, exc: Exception) -> None:
+        log.warning(
+            "Failed checking %s for %r %r with expr %r : %s",
+            what, self.instrument, self.filekind, expression.source, exc,
+        )
+
+    def _matching_header(self, header: dict[str, Any]) -> dict[str, Any]:
+        """Apply parameter relevance: irrelevant parameters become ``N/A`` (RULES.md §5.3)."""
+        if not self.parkey_relevance and not self.comment_parkeys:
+            return header
+        view = dict(header)
+        for name in self.required_parkeys:
+            if view.get(name) is None or view.get(name) == "UNDEFINED":
+                view[name] = "UNDEFINED"
+        view = expression_view(view)
+        view["keep_comments"] = False
+        matching = dict(header)
+        for name in self.required_parkeys:
+            if name in self.comment_parkeys:
+                matching[name] = "N/A"
+                continue
+            expression = self.parkey_relevance.get(name.lower())
+            if expression is not None and not expression.evaluate(view):
+                matching[name] = "N/A"
+        return matching
+
+    def best_reference(self, header: Mapping[str, Any]) -> Any:
+        """The selected value; raises NotApplicable, Omitted or the lookup error."""
+        header = dict(header)
+        if self.rmap_omit is not None or self.rmap_relevance is not None:
+            view = expression_view(header)
+            if self.rmap_omit is not None:
+                try:
+                    omit = self.rmap_omit.evaluate(view)
+                except Exception as exc:
+                    self._warn("OMIT", self.rmap_omit, exc)
+                    omit = False
+                if omit:
+                    raise Omitted()
+            if self.rmap_relevance is not None:
+                try:
+                    relevant = self.rmap_relevance.evaluate(view)
+                except Exception as exc:
+                    self._warn("relevance", self.rmap_relevance, exc)
+                    relevant = True
+                if not relevant:
+                    raise NotApplicable()
+        original = header
+        if self.precondition is not None:
+            header = self.precondition(dict(header))
+        matching = self._matching_header(header)
+        try:
+            value = self.selector.choose(matching)
+        except Exception:
+            if self.conventions.do_not_reprocess(matching):
+                raise NotApplicable() from None
+            try:
+                value = self._fallback(original)
+            except Exception:
+                if self.reffile_required == "NO":
+                    raise NotApplicable() from None
+                raise
+        if isinstance(value, str):
+            if value in NA_VALUES:
+                raise NotApplicable()
+            if value in OMIT_VALUES:
+                raise Omitted()
+        return value
+
+    def _fallback(self, original: dict[str, Any]) -> Any:
+        """Retry with the fallback hook's header, or re-raise the pending error."""
+        if self.fallback is None:
+            raise
+        changed = self.fallback(dict(original))
+        if not changed:
+            raise
+        reduced = reduce_header(self.conventions.translate_keys(changed), self.required_parkeys)
+        return self.selector.choose(self._matching_header(reduced))
+
+    def get_best_references(self, header: Mapping[str, Any],
+                            include: Iterable[str] | None = None) -> dict[str, Any]:
+        """``{filekind: result}``, or ``{}`` when the type is omitted."""
+        if include:
+            for filekind in include:
+                if filekind.lower() != self.filekind:
+                    raise UnknownReftypeError(f"Unknown reference type '{filekind.lower()}'")
+        try:
+            return {self.filekind: self.best_reference(header)}
+        except Omitted:
+            return {}
+        except NotApplicable:
+            return {self.filekind: NOT_FOUND_NA}
+        except Exception as exc:
+            return {self.filekind: f"NOT FOUND {exc}"}
+
+
+def build_mapping(name: str, parsed: ParsedMapping, conventions: Conventions,
+                  load_child: ChildLoader, selector_memo: dict[Any, Selector] | None = None
+                  ) -> BaseMapping:
+    """The mapping object of the right kind for ``parsed``."""
+    kind = mapping_kind(name, parsed.header)
+    if kind == "pipeline":
+        return PipelineContext(name, parsed, conventions, load_child)
+    if kind == "instrument":
+        return InstrumentContext(name, parsed, conventions, load_child)
+    return ReferenceMapping(name, parsed, conventions, selector_memo)

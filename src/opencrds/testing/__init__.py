@@ -1,0 +1,1 @@
+"""Helpers for testing rules: dataset headers derived from the rules."""
