@@ -60,11 +60,21 @@ _PAIRS_BODY_RE = re.compile(
     r"(?:" + _WS + _SIMPLE_STR + _WS + ":" + _WS + _SIMPLE_STR + r")?+)" + _WS + r"\}" + _WS
     + r"(,?+)" + _WS + r"\)"
 )
-_PAIR_RE = re.compile(r"'([^'\\\r\n]*)'\s*:\s*'([^'\\\r\n]*)'")
+_BODY_STRING_RE = re.compile(r"'([^'\\\r\n]*)'")
 # A flat tuple of plain strings and numbers (every real Match key).
 _FLAT_TUPLE_RE = re.compile(
     r"\(((?:" + _WS + r"(?:" + _SIMPLE_STR + "|" + _NUM + r")" + _WS + r",)*+" + _WS
     + r"(?:(?:" + _SIMPLE_STR + "|" + _NUM + r")" + _WS + r")?+)\)"
+)
+# One whole Match row whose value is a selector over plain pairs (almost every real rmap row):
+# group 1 the key tuple's body, 2 the class name, 3 the pairs body.
+_PAIRS = (r"((?:" + _WS + _SIMPLE_STR + _WS + ":" + _WS + _SIMPLE_STR + _WS + ",)*+"
+          r"(?:" + _WS + _SIMPLE_STR + _WS + ":" + _WS + _SIMPLE_STR + r")?+)")
+_MATCH_ROW_RE = re.compile(
+    _WS + r"\(((?:" + _WS + r"(?:" + _SIMPLE_STR + "|" + _NUM + r")" + _WS + r",)*+" + _WS
+    + r"(?:(?:" + _SIMPLE_STR + "|" + _NUM + r")" + _WS + r")?+)\)" + _WS + ":" + _WS
+    + r"(UseAfter|VersionAfter|ClosestTime)" + _WS + r"\(" + _WS + r"\{" + _PAIRS + _WS
+    + r"\}" + _WS + r",?+" + _WS + r"\)" + _WS + r"(?:,|(?=" + _WS + r"\}))"
 )
 _TUPLE_ITEM_RE = re.compile(r"'([^'\\\r\n]*)'|(-?)[ \t]*(\d[\d.]*(?:[eE][+-]?\d+)?)")
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -324,7 +334,13 @@ class _Parser:
         m = _FLAT_TUPLE_RE.match(self.text, start)
         if m is None:
             return None
-        body = m.group(1)
+        value = self._tuple_items(m.group(1))
+        if value is not None:
+            self.pos = m.end()
+        return value
+
+    def _tuple_items(self, body: str) -> Any:
+        """The value of a flat tuple body (text between the parentheses), or None."""
         if "#" in body:
             return None
         items: list[Any] = []
@@ -338,16 +354,34 @@ class _Parser:
             else:
                 items.append(intern(text))
         if len(items) == 1 and not body.rstrip().endswith(","):
-            value = items[0]
-        else:
-            value = tuple(items)
-        self.pos = m.end()
-        return value
+            return items[0]
+        return tuple(items)
+
+    def _pairs_call(self, name: str, body: str, offset: int) -> SelectorCall:
+        """A selector call over plain string pairs, shared through the memo."""
+        key = (name, body)
+        call = self.memo.get(key)
+        if call is None:
+            intern = sys.intern
+            strings = list(map(sys.intern, _BODY_STRING_RE.findall(body)))
+            entries = dict(zip(strings[::2], strings[1::2], strict=True))
+            call = self.memo[key] = SelectorCall(name, entries, offset)
+        return call
 
     def dict_body(self, depth: int, allow_calls: bool, open_offset: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         context = "a dictionary"
+        row_match = _MATCH_ROW_RE.match if allow_calls else None
+        text = self.text
         while True:
+            if row_match is not None:
+                m = row_match(text, self.pos)
+                if m is not None and "#" not in m.group(3):
+                    key = self._tuple_items(m.group(1))
+                    if key is not None:
+                        result[key] = self._pairs_call(m.group(2), m.group(3), m.start(2))
+                        self.pos = m.end()
+                        continue
             tok, start, end = self.token(self.pos)
             if tok == "}":
                 self.pos = end
@@ -428,13 +462,7 @@ class _Parser:
         m = _PAIRS_BODY_RE.match(self.text, pstart)
         if m is not None and "#" not in m.group(1):
             self.pos = m.end()
-            key = (name, m.group(1))
-            call = self.memo.get(key)
-            if call is None:
-                intern = sys.intern
-                entries = {intern(k): intern(v) for k, v in _PAIR_RE.findall(key[1])}
-                call = self.memo[key] = SelectorCall(name, entries, start)
-            return call
+            return self._pairs_call(name, m.group(1), start)
         self.pos = pend
         brace, bstart, bend = self.token(self.pos)
         if brace != "{":

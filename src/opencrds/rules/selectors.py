@@ -607,13 +607,16 @@ class SelectorCompiler:
         entries = call.entries
         if name == "Match":
             return self._match(call, parameters, depth)
-        items = [(key, self._value(value, depth)) for key, value in entries.items()]
         if name == "UseAfter":
-            for key, _ in items:
-                if not isinstance(key, str):
-                    raise self.error(f"UseAfter key {key!r} is not a date string", call)
-            items.sort(key=lambda item: item[0])
-            return UseAfter(parameters, [k for k, _ in items], [v for _, v in items], call)
+            if not all(isinstance(key, str) for key in entries):
+                bad = next(key for key in entries if not isinstance(key, str))
+                raise self.error(f"UseAfter key {bad!r} is not a date string", call)
+            dates = sorted(entries)
+            values = [entries[date] for date in dates]
+            if not all(isinstance(value, str) for value in values):
+                values = [self._value(value, depth) for value in values]
+            return UseAfter(parameters, dates, values, call)
+        items = [(key, self._value(value, depth)) for key, value in entries.items()]
         cls = {
             "VersionAfter": VersionAfter,
             "SelectVersion": SelectVersion,
