@@ -128,10 +128,14 @@ CASES: list[tuple[str, str | tuple[str, str]]] = [
     ("Jan 01 2023 12:00:00:00", "2023-01-01 12:00:00"),
     ("Dec 31 1999 23:59:59.9999999", "1999-12-31 23:59:59.999999"),
     # errors (J17/H20, J20, X37)
-    ("2023-01-01T00:00:00 00:00:00",
-     _err("Unknown numerical date format: '2023/01/01T00:00:00 00:00:00'")),
-    ("2017-06-01T00:00:00 00:00:00",
-     _err("Unknown numerical date format: '2017/06/01T00:00:00 00:00:00'")),
+    (
+        "2023-01-01T00:00:00 00:00:00",
+        _err("Unknown numerical date format: '2023/01/01T00:00:00 00:00:00'"),
+    ),
+    (
+        "2017-06-01T00:00:00 00:00:00",
+        _err("Unknown numerical date format: '2017/06/01T00:00:00 00:00:00'"),
+    ),
     ("2023-13-45 00:00:00", _err("month must be in 1..12")),
     ("2023-1-1", _err("Unknown numerical date format: '2023/1/1'")),
     ("2023-01-01 24:00:00", _err("hour must be in 0..23")),
@@ -149,8 +153,10 @@ CASES: list[tuple[str, str | tuple[str, str]]] = [
     ("1/02/2023", _err("Unknown numerical date format: '1/02/2023'")),
     ("20230101", _err("Unknown numerical date format: '20230101'")),
     ("2023-01-01T00:00:00.", _err("Unknown numerical date format: '2023/01/01T00:00:00.'")),
-    ("2023-01-01T00:00:00.1234567",
-     _err("Unknown numerical date format: '2023/01/01T00:00:00.1234567'")),
+    (
+        "2023-01-01T00:00:00.1234567",
+        _err("Unknown numerical date format: '2023/01/01T00:00:00.1234567'"),
+    ),
     (" 2023-01-01T00:00:00", _err("Unknown numerical date format: ' 2023/01/01T00:00:00'")),
     ("2023-01-01T01:02:03  UT", _err("Unknown numerical date format: '2023/01/01T01:02:03 '")),
     ("2023\\01\\01T01:02", _err("Unknown numerical date format: '2023\\\\01\\\\01T01:02'")),
@@ -176,8 +182,7 @@ CASES: list[tuple[str, str | tuple[str, str]]] = [
     ("2023-01-01  01:02:03  04:05", _err("could not convert string to float: '03 04'")),
     ("19970114:053714 x", _err("not enough values to unpack (expected 4, got 1)")),
     ("19970114:053714 junk", _err("not enough values to unpack (expected 3, got 2)")),
-    ("2023-01-01 undefined",
-     _err("Invalid month value '01' in base date '2023-01-01 undefined'")),
+    ("2023-01-01 undefined", _err("Invalid month value '01' in base date '2023-01-01 undefined'")),
     ("Foo 01 2023 UT", _err("Invalid month value '01' in base date 'Foo 01 2023'")),
     ("xx Foo yy PM", _err("Invalid month value 'foo' in base date 'xx Foo yy PM'")),
     ("01 Jun 2023 PM", _err("invalid literal for int() with base 10: '2023pm'")),
@@ -193,6 +198,19 @@ CASES: list[tuple[str, str | tuple[str, str]]] = [
     ("Jan 01 2023 12:00:00 am am", _err("could not convert string to float: '00am'")),
     ("Jun 01 2023 :PM", _err("invalid literal for int() with base 10: ''")),
     ("Dec 31 1999 23:59:60", _err("second must be in 0..59")),
+    # a spaced AM/PM suffix is glued on one space per round while the text still ends with it
+    ("0 AMAM", _err("not enough values to unpack (expected 3, got 2)")),
+    ("Jun 0 am1 am", _err("not enough values to unpack (expected 3, got 2)")),
+    ("Jun 0 pm am", _err("Invalid month value '0' in base date 'Jun 0 pm am'")),
+    ("Jun 0 \tam", _err("Invalid month value '0' in base date 'Jun 0 \\tam'")),
+    ("0 pm am", _err("not enough values to unpack (expected 4, got 1)")),  # only 2 letters
+    ("01 Jun yy am  am", _err("invalid literal for int() with base 10: 'yyamam'")),
+    ("01 Jun yy  am am", _err("invalid literal for int() with base 10: 'yy'")),
+    ("01 Jun yy AM pm am", _err("invalid literal for int() with base 10: 'yyam'")),
+    ("13  PMPMjun pm", _err("not enough values to unpack (expected 3, got 2)")),
+    ("Jan 01 99999999999999999999", _err("Python int too large to convert to C long")),
+    ("2023-01-01 01:02:1e400", _err("cannot convert float infinity to integer")),
+    ("Jan 01 2023 01:02:nan", _err("cannot convert float NaN to integer")),
 ]
 
 
@@ -254,8 +272,30 @@ def test_fraction_shown_only_when_nonzero():
 # Black-box comparison with the reference client.
 
 _MONTH_WORDS = [
-    "Jan", "jan", "JAN", "January", "Feb", "Mar", "apr", "May", "Jun", "June", "Jul", "July",
-    "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "december", "Junk", "Foo", "Ja", "Janx", "Jan.",
+    "Jan",
+    "jan",
+    "JAN",
+    "January",
+    "Feb",
+    "Mar",
+    "apr",
+    "May",
+    "Jun",
+    "June",
+    "Jul",
+    "July",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+    "december",
+    "Junk",
+    "Foo",
+    "Ja",
+    "Janx",
+    "Jan.",
 ]
 
 
@@ -271,9 +311,7 @@ _MONTH = _num(0, 13)
 _DAY = _num(0, 32)
 _HOUR = _num(0, 25)
 _MINSEC = _num(0, 61)
-_FRACTION = st.text(alphabet="0123456789", min_size=0, max_size=8).map(
-    lambda digits: "." + digits
-)
+_FRACTION = st.text(alphabet="0123456789", min_size=0, max_size=8).map(lambda digits: "." + digits)
 _MERIDIEM = st.sampled_from(["", "", "AM", "PM", "am", "pm", " AM", " PM", "  pm", " Pm", "P"])
 
 
@@ -317,7 +355,9 @@ def _alphabetic_dates(draw) -> str:
     month, day, year = draw(st.sampled_from(_MONTH_WORDS)), draw(_DAY), draw(_YEAR)
     sep = draw(st.sampled_from([" ", " ", "-", "/", ", ", ",", "  "]))
     sep2 = draw(st.sampled_from([" ", " ", "-", "/", ", ", ",", " , "]))
-    date = draw(st.sampled_from([f"{month}{sep}{day}{sep2}{year}", f"{day}{sep}{month}{sep2}{year}"]))
+    date = draw(
+        st.sampled_from([f"{month}{sep}{day}{sep2}{year}", f"{day}{sep}{month}{sep2}{year}"])
+    )
     time = draw(_times())
     text = date + (draw(st.sampled_from([" ", "  ", "T", ", "])) + time if time else "")
     return text + draw(st.sampled_from(["", "", " UT", " ut", " extra"]))
@@ -325,9 +365,41 @@ def _alphabetic_dates(draw) -> str:
 
 _FRAGMENTS = st.sampled_from(
     [
-        "2023", "01", "1", "12", "31", "99", "19970114", "053714", "Jan", "july", "UT", "AM",
-        "pm", "UNDEFINED", "junk", "T", "Z", "nan", "inf", "1e1", "٢٠٢٣", "\xa0", "\n", "+",
-        ".", ",", ":", "-", "/", " ", "  ", "\t", "'", "\\", "_",
+        "2023",
+        "01",
+        "1",
+        "12",
+        "31",
+        "99",
+        "19970114",
+        "053714",
+        "Jan",
+        "july",
+        "UT",
+        "AM",
+        "pm",
+        "UNDEFINED",
+        "junk",
+        "T",
+        "Z",
+        "nan",
+        "inf",
+        "1e1",
+        "٢٠٢٣",
+        "\xa0",
+        "\n",
+        "+",
+        ".",
+        ",",
+        ":",
+        "-",
+        "/",
+        " ",
+        "  ",
+        "\t",
+        "'",
+        "\\",
+        "_",
     ]
 )
 

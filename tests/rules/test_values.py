@@ -164,9 +164,31 @@ def _number_forms(draw):
 
 _WORDS = st.sampled_from(
     [
-        "any", "ANY", "t", "true", "TRUE", "f", "false", "n/a", "N/A", "not applicable",
-        "NOT_APPLICABLE", "()", "UNDEFINED", "nan", "inf", "-inf", "Infinity", "none",
-        "-2147483648", "4294967295", "4294967295.0", "-2147483648.0", "2.0", "", " ",
+        "any",
+        "ANY",
+        "t",
+        "true",
+        "TRUE",
+        "f",
+        "false",
+        "n/a",
+        "N/A",
+        "not applicable",
+        "NOT_APPLICABLE",
+        "()",
+        "UNDEFINED",
+        "nan",
+        "inf",
+        "-inf",
+        "Infinity",
+        "none",
+        "-2147483648",
+        "4294967295",
+        "4294967295.0",
+        "-2147483648.0",
+        "2.0",
+        "",
+        " ",
     ]
 )
 

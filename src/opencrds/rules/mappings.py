@@ -227,6 +227,12 @@ class InstrumentContext(_ContextMapping):
     def instrument(self) -> str:
         return str(self.header["instrument"]).lower()
 
+    def mapping_names(self) -> list[str]:
+        """This imap and the rmaps it names (the rmaps need not be loaded)."""
+        names = {self.basename}
+        names.update(v for v in self.selector.values() if not self.is_special(v))
+        return sorted(names)
+
     def get_rmap(self, filekind: str) -> ReferenceMapping:
         name = self.child_name(filekind)
         if name is None:

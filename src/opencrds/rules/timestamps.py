@@ -27,7 +27,6 @@ _FAST = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-
 # Whole-text ISO form; ``$`` (not ``\Z``) on purpose: one trailing newline is tolerated.
 _T_FORM = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d{1,6})?$")
 _ALPHABETIC = re.compile(r"[A-Za-z]{3}")
-_SPACED_MERIDIEM = {"am": re.compile(r" +am"), "pm": re.compile(r" +pm")}
 
 # Numeric date tokens, after every "-" became "/".
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})/(\d{2})/(\d{2})")
@@ -79,11 +78,14 @@ def _month_number(token: str, base: str) -> int:
 def _parse_alphabetic(text: str) -> datetime.datetime:
     """Dates with a month name: ``Mon DD[,] YYYY [time]`` or ``DD Mon YYYY [time]``."""
     work = text
-    lowered = text.lower()
-    if lowered.endswith((" am", " pm")):
-        # "... 01:02 PM" -> "... 01:02pm"; only the kind (am/pm) that ends the text is glued.
-        suffix = lowered[-2:]
-        work = _SPACED_MERIDIEM[suffix].sub(suffix, lowered)
+    if work[-3:].lower() in (" am", " pm"):
+        # Glue a spaced suffix to the time: "... 01:02 PM" -> "... 01:02pm".  Every " pm"
+        # (only the kind that ends the text) loses one space per round, for as long as the
+        # text still ends with one; the text is lower-cased in the process.
+        work = work.lower()
+        spaced, glued = work[-3:], work[-2:]
+        while work.endswith(spaced):
+            work = work.replace(spaced, glued)
     tokens = work.replace("-", " ").replace("/", " ").split()
     time_text = tokens.pop() if len(tokens) == 4 else None
     first, second, third = tokens  # fewer than 3 or more than 4 tokens fail here
@@ -115,18 +117,16 @@ def _parse_numeric(text: str) -> datetime.datetime:
         day, month, year = match.group(1), match.group(2), 2000 + int(match.group(3))
     elif match := _COMPACT.fullmatch(date):
         # The date carries its own time; any separate time was parsed above but is ignored.
-        year, month, day, hour, minute, second = (int(group) for group in match.groups())
+        year, month, day, hour, minute, second = map(int, match.groups())
         microsecond = 0
     else:
         raise ValueError(f"Unknown numerical date format: {text!r}")
-    return datetime.datetime(
-        int(year), int(month), int(day), hour, minute, second, microsecond
-    )
+    return datetime.datetime(int(year), int(month), int(day), hour, minute, second, microsecond)
 
 
 def _parse(text: str) -> datetime.datetime:
     if match := _FAST.fullmatch(text):
-        return datetime.datetime(*(int(group) for group in match.groups()))
+        return datetime.datetime(*map(int, match.groups()))
     if "UNDEFINED" in text:
         raise ValueError("One or more required date/time values is UNDEFINED")
     if text.endswith(" UT"):
