@@ -32,11 +32,13 @@ class ExpressionSyntaxError(ValueError):
 class Expression:
     """A compiled, safe header expression; call ``evaluate(view)`` with an expression view."""
 
-    __slots__ = ("source", "_evaluate")
+    __slots__ = ("source", "_evaluate", "names")
 
-    def __init__(self, source: str, evaluate: Evaluator) -> None:
+    def __init__(self, source: str, evaluate: Evaluator, names: frozenset[str] = frozenset()
+                 ) -> None:
         self.source = source
         self._evaluate = evaluate
+        self.names = names  # every name the expression reads
 
     def evaluate(self, view: Mapping[str, Any]) -> Any:
         return self._evaluate(view)
@@ -61,8 +63,9 @@ def compile_expression(text: str) -> Expression:
         raise ExpressionSyntaxError(f"invalid expression {text!r}: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionSyntaxError(f"expression {text!r} is too complex") from None
+    names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
     try:
-        return Expression(text, _compile(tree.body, 0))
+        return Expression(text, _compile(tree.body, 0), names)
     except RecursionError:
         raise ExpressionSyntaxError(f"expression {text!r} is too deeply nested") from None
 

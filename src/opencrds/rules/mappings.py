@@ -247,6 +247,7 @@ class InstrumentContext(_ContextMapping):
         """Best references of every type (or of ``include``) for ``header``."""
         types = [t.lower() for t in include] if include else self.types()
         results: dict[str, Any] = {}
+        view = expression_view(header)
         for filekind in types:
             value = self._by_lower.get(filekind)
             if value is None:
@@ -259,7 +260,7 @@ class InstrumentContext(_ContextMapping):
                 continue
             try:
                 rmap = self._load_child(value)
-                results[filekind] = rmap.best_reference(header)
+                results[filekind] = rmap.best_reference(header, view)
             except Omitted:
                 continue
             except NotApplicable:
@@ -392,11 +393,15 @@ class ReferenceMapping(BaseMapping):
                 matching[name] = "N/A"
         return matching
 
-    def best_reference(self, header: Mapping[str, Any]) -> Any:
-        """The selected value; raises NotApplicable, Omitted or the lookup error."""
-        header = dict(header)
+    def best_reference(self, header: Mapping[str, Any],
+                       view: Mapping[str, Any] | None = None) -> Any:
+        """The selected value; raises NotApplicable, Omitted or the lookup error.
+
+        ``view`` is ``expression_view(header)`` when the caller already has it.
+        """
         if self.rmap_omit is not None or self.rmap_relevance is not None:
-            view = expression_view(header)
+            if view is None:
+                view = expression_view(header)
             if self.rmap_omit is not None:
                 try:
                     omit = self.rmap_omit.evaluate(view)
@@ -416,6 +421,8 @@ class ReferenceMapping(BaseMapping):
         original = header
         if self.precondition is not None:
             header = self.precondition(dict(header))
+        elif not isinstance(header, dict):
+            header = dict(header)
         matching = self._matching_header(header)
         try:
             value = self.selector.choose(matching)

@@ -3,7 +3,8 @@
 The accepted formats, and the exact text of every failure, follow the reference client.  Many
 failures carry Python's own messages (``invalid literal for int() ...``, ``not enough values to
 unpack ...``, ``month must be in 1..12``); they are produced here by the same built-in
-operations on the same pieces of text, so they match on any interpreter version.
+operations on the same pieces of text, so they read the same as the reference client's on the
+same interpreter.
 """
 
 from __future__ import annotations
