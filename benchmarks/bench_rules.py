@@ -88,7 +88,9 @@ def run_child(spec: dict[str, Any], workdir: Path, python: str, cache: Path) -> 
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"child {tag} failed with status {proc.returncode}")
-    return json.loads(Path(spec["out"]).read_text())
+    result = json.loads(Path(spec["out"]).read_text())
+    result["stderr_lines"] = proc.stderr.count("\n")  # log output (warnings) of the tool
+    return result
 
 
 def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -98,7 +100,7 @@ def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for key, value in run.items():
             if key.endswith("_s"):
                 best[key] = min(best[key], value)
-            elif key.endswith("_mib"):
+            elif key.endswith("_mib") or key == "stderr_lines":
                 best[key] = max(best[key], value)
     best["runs"] = len(runs)
     return best
@@ -220,7 +222,9 @@ def markdown(report: dict[str, Any]) -> str:
     checks = []
     for context, entry in report["lookup"].items():
         checks.append(f"{context}: {entry['compare']['disagreements']} of "
-                      f"{entry['compare']['headers']} headers disagree")
+                      f"{entry['compare']['headers']} headers disagree (log lines: crds "
+                      f"{entry['crds'].get('stderr_lines')}, opencrds "
+                      f"{entry['opencrds'].get('stderr_lines')})")
     if "loadall" in report:
         la = report["loadall"]
         checks.append(f"load-all: {la['compare']['disagreements']} contexts list different "

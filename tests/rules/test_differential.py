@@ -219,3 +219,82 @@ def test_documented_answers(crds_cache):
     result = roman.get_best_references(ROMAN)
     assert result["epsf"] == "NOT FOUND sha1sum mismatch in 'roman_wfi_epsf_0001.rmap'"
     assert result["distortion"] == "roman_wfi_distortion_0001.asdf"
+
+
+# ---- RULES.md §10.2 HST edge cases (conditioned lookups, layer C) -------------------------------
+
+AH = {
+    "INSTRUME": "ACS", "DETECTOR": "WFC", "CCDAMP": "ABCD", "CCDGAIN": "2.0", "APERTURE": "WFC1",
+    "NAXIS1": "4144", "NAXIS2": "4136", "LTV1": "24.0", "LTV2": "0.0", "XCORNER": "0",
+    "YCORNER": "0", "CCDCHIP": "1", "OBSTYPE": "IMAGING", "FILTER1": "F606W",
+    "FILTER2": "CLEAR2L", "FLASHCUR": "OFF", "SHUTRPOS": "A", "FW1OFFST": "0", "FW2OFFST": "0",
+    "FWSOFFST": "0", "DATE-OBS": "2017-06-01", "TIME-OBS": "00:00:00",
+    **{f"{step}CORR": "PERFORM" for step in (
+        "ATOD", "BIAS", "DARK", "FLAT", "SHAD", "PHOT", "CRC", "DQI", "GLIN", "LFLG", "PCTE",
+        "DRIZ", "EXPSCOR", "FLSH", "RPT", "SINK")},
+    **{f"{step}CORR": "OMIT" for step in ("FLSH", "SHAD", "ATOD", "RPT", "GLIN")},
+}
+
+
+def _ah(drop=(), **changes):
+    header = {k: v for k, v in AH.items() if k not in drop}
+    header.update({k.replace("_", "-") if k in ("DATE_OBS", "TIME_OBS") else k: v
+                   for k, v in changes.items()})
+    return header
+
+
+COS_GSAG = {"INSTRUME": "COS", "DETECTOR": "FUV", "OPT_ELEM": "G130M", "CENWAVE": "1055",
+            "LIFE_ADJ": "4.0", "DATE-OBS": "2020-01-01", "TIME-OBS": "00:00:00"}
+WFPC2 = {"INSTRUME": "WFPC2", "MODE": "FULL", "FILTER1": "33", "FILTER2": "0",
+         "IMAGETYP": "EXT", "FILTNAM1": "F555W", "FILTNAM2": "FR533N", "LRFWAVE": "4000",
+         "DATE-OBS": "1997-01-01", "TIME-OBS": "00:00:00", "ATODGAIN": "7", "SERIALS": "OFF",
+         "SHUTTER": "A"}
+
+HST_CASES = [
+    ("H01", AH, ["biasfile", "darkfile"]),
+    ("H03", _ah(CCDGAIN="2"), ["darkfile"]),
+    ("H04", _ah(DETECTOR="SBC", CCDAMP="N/A", CCDGAIN="N/A", APERTURE="SBC"),
+     ["biasfile", "ccdtab", "darkfile"]),
+    ("H05", _ah(BIASCORR="OMIT"), ["biasfile"]),
+    ("H06", _ah(drop=["BIASCORR"]), ["biasfile"]),
+    ("H07", _ah(DATE_OBS="2005-01-01", CCDAMP="A", NAXIS2="2068", XCORNER="1", YCORNER="1"),
+     ["biasfile"]),
+    ("H08", _ah(APERTURE="WFC1-CUSTOM", NAXIS1="1000", NAXIS2="1000", LTV1="-100", LTV2="-100",
+                XCORNER="5", YCORNER="5"), ["biasfile"]),
+    ("H09", _ah(CCDGAIN="1.4"), ["biasfile", "darkfile"]),
+    ("H10", _ah(CCDGAIN="3.0"), ["biasfile", "darkfile"]),
+    ("H11", _ah(FILTER1="FNOPE"), ["dgeofile", "idctab"]),
+    ("H12", COS_GSAG, ["gsagtab", "hvtab"]),
+    ("H13", {**COS_GSAG, "CENWAVE": "1097"}, ["gsagtab"]),
+    *[(f"H14-{w}", {**WFPC2, "LRFWAVE": w}, ["flatfile"]) for w in ("4000", "4200", "4200.5",
+                                                                     "12000")],
+    *[(f"H14-area-{a}{b}", {**WFPC2, "MODE": "AREA", "FILTER1": a, "FILTER2": b}, ["flatfile"])
+      for a, b in (("4", "5"), ("5", "4"), ("5", "7"))],
+    *[(f"H15-{i}", {"INSTRUME": i, "MODE": "FULL", "ATODGAIN": "7", "DATE-OBS": "1997-01-01",
+                    "TIME-OBS": "00:00:00"}, ["biasfile"]) for i in ("WFII", "wfpc2")],
+    ("H16", {"INSTRUME": "SYNPHOT", "COMPNAME": "ACS_BLOCK1", "DATE-OBS": "2020-01-01",
+             "TIME-OBS": "00:00:00"}, ["thruput"]),
+    ("H18", _ah(drop=["DATE-OBS"]), ["darkfile"]),
+    ("H25", _ah(drop=["DATE-OBS"]), ["biasfile"]),
+    *[(f"H19-{t}", _ah(DATE_OBS="2016-09-25", TIME_OBS=t), ["biasfile"])
+      for t in ("02:15:05", "02:15:04")],
+    ("H20", _ah(DATE_OBS="2017-06-01T00:00:00"), ["biasfile", "darkfile"]),
+    ("H21", _ah(DETECTOR=" wfc ", CCDAMP="abcd"), ["darkfile"]),
+    ("H22", _ah(CCDGAIN=2, NAXIS1=4144.0), ["darkfile"]),
+    ("H23", AH, None),
+    ("H24", {k.lower(): v for k, v in AH.items()}, ["darkfile"]),
+]
+
+
+@pytest.mark.parametrize(("case", "header", "include"), HST_CASES, ids=[c[0] for c in HST_CASES])
+def test_hst_edge_cases_match_crds(case, header, include, oracle_env, crds_cache):
+    from crds.core import rmap as crds_rmap
+
+    ours = opencrds.load_context("hst_0729.pmap", cache=crds_cache)
+    expected = _outcome(crds_rmap.get_best_references, "hst_0729.pmap", dict(header), include)
+    actual = _outcome(opencrds.get_best_references, ours, dict(header), include)
+    assert actual == expected
+    # Layer M on the same header, too.
+    theirs_m = oracle_env.get_cached_mapping("hst_0729.pmap")
+    assert _outcome(ours.get_best_references, dict(header), include) == _outcome(
+        theirs_m.get_best_references, dict(header), include)

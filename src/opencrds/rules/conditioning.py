@@ -13,7 +13,7 @@ from .mappings import PipelineContext, reduce_header
 from .values import condition_value
 
 
-def condition_header(context: PipelineContext, header: Mapping[str, Any]) -> dict[str, Any]:
+def conditioned_header(context: PipelineContext, header: Mapping[str, Any]) -> dict[str, Any]:
     """The header a conditioned lookup matches with: translated, reduced and normalized."""
     conventions = context.conventions
     translated = conventions.condition_lookup_header(conventions.translate_keys(header))
@@ -26,4 +26,4 @@ def condition_header(context: PipelineContext, header: Mapping[str, Any]) -> dic
 def get_best_references(context: PipelineContext, header: Mapping[str, Any],
                         include: Iterable[str] | None = None) -> dict[str, Any]:
     """Best references for a dataset header as a pipeline would give it (layer C)."""
-    return context.get_best_references(condition_header(context, header), include)
+    return context.get_best_references(conditioned_header(context, header), include)

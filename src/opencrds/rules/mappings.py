@@ -72,7 +72,7 @@ def reduce_header(header: Mapping[str, Any], parkeys: Iterable[str]) -> dict[str
     return reduced
 
 
-def mapping_kind(name: str, header: Mapping[str, Any]) -> str:
+def kind_of_mapping(name: str, header: Mapping[str, Any]) -> str:
     """'pipeline', 'instrument' or 'reference', from the extension or else the header."""
     for extension, kind in _KIND_BY_EXTENSION.items():
         if name.endswith(extension):
@@ -473,7 +473,7 @@ def build_mapping(name: str, parsed: ParsedMapping, conventions: Conventions,
                   load_child: ChildLoader, selector_memo: dict[Any, Selector] | None = None
                   ) -> BaseMapping:
     """The mapping object of the right kind for ``parsed``."""
-    kind = mapping_kind(name, parsed.header)
+    kind = kind_of_mapping(name, parsed.header)
     if kind == "pipeline":
         return PipelineContext(name, parsed, conventions, load_child)
     if kind == "instrument":

@@ -116,7 +116,8 @@ def _base_test(field: str) -> Callable[[Any], bool]:
     """The comparison for a plain (non-NOT, non-#) field."""
     if len(field) >= 2 and field[0] == "(" and field[-1] == ")":
         pattern = re.compile(field[1:-1])
-        return lambda value: isinstance(value, str) and pattern.match(value) is not None
+        # A non-string value raises TypeError here, as in CRDS; Match handles it.
+        return lambda value: pattern.match(value) is not None
     if len(field) >= 2 and field[0] == "{" and field[-1] == "}":
         literal = field[1:-1]
         return lambda value: value == literal
@@ -131,7 +132,7 @@ def _base_test(field: str) -> Callable[[Any], bool]:
         return between
     if "|" in field or "*" in field:
         regex = re.compile("|".join(fnmatch.translate(part) for part in field.split("|")))
-        return lambda value: isinstance(value, str) and regex.match(value) is not None
+        return lambda value: regex.match(value) is not None
     relation = _RELATION_RE.match(field)
     if relation and field[0] in "<>":
         return _relation(relation.group(1), float(relation.group(2)))

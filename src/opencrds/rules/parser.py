@@ -362,7 +362,6 @@ class _Parser:
         key = (name, body)
         call = self.memo.get(key)
         if call is None:
-            intern = sys.intern
             strings = list(map(sys.intern, _BODY_STRING_RE.findall(body)))
             entries = dict(zip(strings[::2], strings[1::2], strict=True))
             call = self.memo[key] = SelectorCall(name, entries, offset)

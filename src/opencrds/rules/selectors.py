@@ -213,6 +213,30 @@ class Match(Selector):
 
     def _groups(self, values: tuple[Any, ...]) -> list[tuple[int, ...]]:
         """Row indices grouped by weight, best group first, each in sorted-key order."""
+        try:
+            return self._groups_by_masks(values)
+        except TypeError:
+            return self._groups_row_by_row(values)
+
+    def _groups_row_by_row(self, values: tuple[Any, ...]) -> list[tuple[int, ...]]:
+        """Parameter by parameter over the rows still alive, so that a matcher which cannot
+        take a non-string value fails only when it is reached, as in CRDS."""
+        columns = self.columns or self._prepare()
+        weights = dict.fromkeys(range(len(self.rows)), 0)
+        for column, value in zip(columns, values, strict=True):
+            value = "UNDEFINED" if value is _MISSING else value
+            for index in list(weights):
+                outcome = column.matchers[index](value)
+                if outcome < 0:
+                    del weights[index]
+                else:
+                    weights[index] -= outcome
+        groups: dict[int, list[int]] = {}
+        for index, weight in weights.items():
+            groups.setdefault(weight, []).append(index)
+        return [tuple(groups[w]) for w in sorted(groups)]
+
+    def _groups_by_masks(self, values: tuple[Any, ...]) -> list[tuple[int, ...]]:
         alive = self._all_rows
         masks = []
         for column, value in zip(self.columns or self._prepare(), values, strict=True):
@@ -642,7 +666,7 @@ class SelectorCompiler:
                     f"Match key={key!r} is wrong length for parameters {parameters!r}", call)
             rows.append(_Row(fields, self._value(value, depth), raw_key))
         rows.sort(key=lambda row: row.fields)
-        for previous, row in zip(rows, rows[1:]):
+        for previous, row in zip(rows, rows[1:], strict=False):
             if previous.fields == row.fields:
                 raise self.error(f"Key {row.fields!r} appears more than once ", call)
         subs = {p: self.substitutions[p] for p in parameters if p in self.substitutions}
