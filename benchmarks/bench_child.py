@@ -16,6 +16,23 @@ import sys  # noqa: E402
 
 
 def _peak_rss_mib() -> float:
+    """Peak resident memory of this process, in MiB.
+
+    Linux keeps ``ru_maxrss`` across ``exec``, so a child started by a big parent (through
+    vfork/posix_spawn) reports at least the parent's size; ``VmHWM`` (the high-water mark of
+    this process's own address space) does not have that problem, so it is preferred.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as stream:
+            for line in stream:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return _ru_maxrss_mib()
+
+
+def _ru_maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
@@ -33,6 +50,21 @@ def _import_tool(tool: str):
 
         return load, opencrds.__version__
     raise SystemExit(f"unknown tool {tool!r}")
+
+
+def _force_load(tool: str, ctx) -> list:
+    """Load every imap and rmap below the pipeline context ``ctx``; return them all.
+
+    Both libraries load children lazily.  This asks each one for its loaded children through
+    its own lazy accessor (crds: ``selections.normal_values()``, which is what crds's own
+    ``mapping_names()`` and ``reference_names()`` use; opencrds: ``children()``), so both read,
+    check, parse and build every mapping file and nothing else.
+    """
+    if tool == "crds":
+        imaps = ctx.selections.normal_values()
+        return imaps + [rmap for imap in imaps for rmap in imap.selections.normal_values()]
+    imaps = ctx.children()
+    return imaps + [rmap for imap in imaps for rmap in imap.children()]
 
 
 def _plain(value):
@@ -97,6 +129,7 @@ def lookup() -> dict:
         "n_warm": len(warm_headers),
         "peak_rss_after_cold_mib": rss_cold,
         "peak_rss_mib": _peak_rss_mib(),
+        "ru_maxrss_mib": _ru_maxrss_mib(),
         "results": [_plain(r) for r in cold_results + warm_results],
     }
 
@@ -108,6 +141,7 @@ def loadall() -> dict:
     counts: dict[str, list[int]] = {}
     failures: dict[str, str] = {}
     digest_time = 0.0
+    with_references = SPEC.get("references", False)
 
     t0 = time.perf_counter()
     load, version = _import_tool(SPEC["tool"])
@@ -115,15 +149,14 @@ def loadall() -> dict:
     for name in names:
         try:
             ctx = load(name)
-            # Both libraries load children lazily; listing every mapping and every reference
-            # makes both read, parse and build every imap and rmap below the context.
-            mappings = ctx.mapping_names()
-            references = ctx.reference_names()
+            loaded = _force_load(SPEC["tool"], ctx)
+            references = ctx.reference_names() if with_references else ()
         except Exception as exc:
             failures[name] = f"{type(exc).__name__}: {exc}"
             continue
         t_d = time.perf_counter()
-        mapping_set, reference_set = sorted(set(mappings)), sorted(set(references))
+        mapping_set = sorted({ctx.basename} | {m.basename for m in loaded})
+        reference_set = sorted(set(references))
         text = "\n".join(mapping_set) + "\n--\n" + "\n".join(reference_set)
         digests[name] = hashlib.sha1(text.encode()).hexdigest()
         counts[name] = [len(mapping_set), len(reference_set)]
@@ -142,6 +175,7 @@ def loadall() -> dict:
         "digests": digests,
         "counts": counts,
         "peak_rss_mib": _peak_rss_mib(),
+        "ru_maxrss_mib": _ru_maxrss_mib(),
     }
 
 

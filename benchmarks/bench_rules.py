@@ -103,6 +103,8 @@ def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
             elif key.endswith("_mib") or key == "stderr_lines":
                 best[key] = max(best[key], value)
     best["runs"] = len(runs)
+    best["all_runs"] = [{k: v for k, v in run.items() if k.endswith(("_s", "_mib"))}
+                        for run in runs]
     return best
 
 
@@ -115,7 +117,8 @@ def measure(spec: dict[str, Any], args: argparse.Namespace, workdir: Path) -> di
             runs[tool].append(result)
             label = spec.get("context") or f"{len(spec['contexts'])} contexts"
             main = result.get("cold_s", result.get("wall_s"))
-            print(f"  {spec['mode']:8s} {label:22s} {tool:9s} {main:8.2f} s", flush=True)
+            print(f"  {spec['mode']:8s} {label:22s} {tool:9s} {main:8.2f} s "
+                  f"{result['peak_rss_mib']:7.0f} MiB", flush=True)
     out = {}
     for tool in TOOLS:
         out[tool] = best_of(runs[tool])
@@ -144,8 +147,8 @@ def compare_lookups(headers: list[dict], crds_results: list, ours: list) -> dict
 
 
 def compare_loadall(crds_result: dict, ours: dict) -> dict[str, Any]:
-    names = set(crds_result["digests"]) | set(ours["digests"])
-    differ = sorted(n for n in names if crds_result["digests"].get(n) != ours["digests"].get(n))
+    both = set(crds_result["digests"]) & set(ours["digests"])  # loaded by both tools
+    differ = sorted(n for n in both if crds_result["digests"][n] != ours["digests"][n])
     return {
         "disagreements": len(differ),
         "examples": [
@@ -203,8 +206,9 @@ def build_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     if "loadall" in report:
         c, o = report["loadall"]["crds"], report["loadall"]["opencrds"]
         n = c["n_contexts"]
-        rows.append(_row(f"load all {n} HST contexts (+ import)", c["wall_s"], o["wall_s"],
-                         "s", TARGET_LOADALL))
+        what = ", + reference_names()" if report["meta"]["references"] else ""
+        rows.append(_row(f"load all {n} HST contexts (import + every imap/rmap{what})",
+                         c["wall_s"], o["wall_s"], "s", TARGET_LOADALL))
         rows.append(_row(f"load all {n} HST contexts: peak RSS", c["peak_rss_mib"],
                          o["peak_rss_mib"], "MiB", TARGET_MEMORY, memory=True))
     return rows
@@ -227,17 +231,28 @@ def markdown(report: dict[str, Any]) -> str:
                       f"{entry['opencrds'].get('stderr_lines')})")
     if "loadall" in report:
         la = report["loadall"]
-        checks.append(f"load-all: {la['compare']['disagreements']} contexts list different "
-                      f"mappings/references; failures crds {la['crds']['n_failures']}, "
-                      f"opencrds {la['opencrds']['n_failures']}")
-    lines += [
-        "",
-        f"Measured {meta['date']} with Python {meta['python']} on {meta['cpus']} CPU(s), "
-        f"load average {meta['loadavg']} at start; best of {meta['repeat']} run(s)"
-        f"{' (--quick: not the acceptance figures)' if meta['quick'] else ''}. "
-        "Same headers for both tools; " + "; ".join(checks) + ".",
-    ]
-    return "\n".join(lines)
+        checks.append(f"load-all: {la['compare']['disagreements']} of the contexts loaded by "
+                      "both list different mappings/references; contexts failing to load: crds "
+                      f"{la['crds']['n_failures']}, opencrds {la['opencrds']['n_failures']}")
+    quick = " (--quick: not the acceptance figures)" if meta["quick"] else ""
+    same = "Same headers for both tools; " if report["lookup"] else ""
+    note = (f"Measured {meta['date']} at {meta['source']} with Python {meta['python']} on "
+            f"{meta['cpus']} CPU(s), load average {meta['loadavg']} at start; best of "
+            f"{meta['repeat']} run(s){quick}. {same}{'; '.join(checks)}.")
+    return "\n".join([*lines, "", note])
+
+
+def source_state() -> str:
+    """The commit of the checkout, and whether src/ has uncommitted changes."""
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", *cmd], cwd=HERE.parent, capture_output=True,
+                                  text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + (" + uncommitted src/ changes" if git("status", "--porcelain", "src") else "")
 
 
 def print_profile(path: Path, limit: int = 10) -> None:
@@ -254,11 +269,13 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 50 headers, 40 contexts")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="CRDS cache root")
-    parser.add_argument("--contexts", nargs="+", default=["jwst_0541.pmap", "hst_0729.pmap"])
+    parser.add_argument("--contexts", nargs="*", default=["jwst_0541.pmap", "hst_0729.pmap"])
     parser.add_argument("--headers", type=int, help="headers per phase (default 500, quick 50)")
     parser.add_argument("--max-contexts", type=int,
                         help="load-all: only the first N HST contexts (default all, quick 40)")
     parser.add_argument("--skip-loadall", action="store_true")
+    parser.add_argument("--references", action="store_true",
+                        help="load-all: also list every context's reference files")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is kept")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--python", default=sys.executable, help="interpreter for both tools")
@@ -285,7 +302,9 @@ def main(argv: Iterable[str] | None = None) -> int:
             "repeat": args.repeat,
             "quick": args.quick,
             "headers": args.headers,
+            "references": args.references,
             "cache": str(args.cache),
+            "source": source_state(),
         },
         "lookup": {},
     }
@@ -317,13 +336,16 @@ def main(argv: Iterable[str] | None = None) -> int:
             if args.max_contexts:
                 names = names[:args.max_contexts]
             print(f"load-all: {len(names)} HST contexts", flush=True)
-            result = measure({"mode": "loadall", "contexts": names}, args, workdir)
+            spec = {"mode": "loadall", "contexts": names, "references": args.references}
+            result = measure(spec, args, workdir)
             result["compare"] = compare_loadall(result["crds"], result["opencrds"])
             for tool in TOOLS:
                 result[tool].pop("digests")
                 result[tool].pop("counts")
             report["loadall"] = result
 
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
     report["rows"] = build_rows(report)
     report["markdown"] = markdown(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)

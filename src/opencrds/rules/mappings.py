@@ -155,10 +155,11 @@ class _ContextMapping(BaseMapping):
 
     def reference_names(self) -> list[str]:
         """Every reference file named below this mapping, sorted."""
-        names: set[str] = set()
-        for child in self.children():
-            names.update(child.reference_names())
-        return sorted(names)
+        return sorted(self.reference_name_set())
+
+    def reference_name_set(self) -> frozenset[str]:
+        """The set of :meth:`reference_names`, from the (cached) sets of the rmaps below."""
+        return frozenset().union(*(c.reference_name_set() for c in self.children()))
 
 
 class PipelineContext(_ContextMapping):
@@ -358,6 +359,17 @@ class ReferenceMapping(BaseMapping):
         return [self.basename]
 
     def reference_names(self) -> list[str]:
+        """Every reference file this rmap can select, sorted."""
+        return sorted(self.reference_name_set())
+
+    def reference_name_set(self) -> frozenset[str]:
+        """The set of :meth:`reference_names`, computed once per (immutable) mapping."""
+        cached = self.__dict__.get("_reference_name_set")
+        if cached is None:
+            cached = self.__dict__["_reference_name_set"] = self._reference_names()
+        return cached
+
+    def _reference_names(self) -> frozenset[str]:
         names: set[str] = set()
         for value in self.selector.terminals():
             values = value if isinstance(value, tuple) else (
@@ -365,7 +377,7 @@ class ReferenceMapping(BaseMapping):
             for item in values:
                 if isinstance(item, str) and item not in NA_VALUES and item not in OMIT_VALUES:
                     names.add(item)
-        return sorted(names)
+        return frozenset(names)
 
     def _warn(self, what: str, expression: Expression, exc: Exception) -> None:
         log.warning(

@@ -42,10 +42,12 @@ _NUM = r"-?[ \t]*\d[\d.]*(?:[eE][+-]?\d+)?"
 # match always succeeds while text remains; an empty group means the end of the text.
 _TOKEN_RE = re.compile(
     _WS + r"""(
-        '[^'\\\r\n]++'
+        '[^'\\\n]++'
       | ''(?!')
       | [(){}:,\[\]]
-      | (?:[rRuU])?(?:'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\"|'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
+      | (?:[rRuU])?(?:'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\"
+                    |(?!''')'(?:[^'\\\n]|\\.)*'|(?!\"\"\")"(?:[^"\\\n]|\\.)*")
+      | 0[xXoObB][0-9a-fA-F_]+
       | (?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?
       | [A-Za-z_]\w*
       | ==|!=|<=|>=|\*\*|//|<<|>>|->|:=
@@ -105,7 +107,7 @@ class ParsedMapping:
     selector: Any
     comment: str | None = None
     statement_order: tuple[str, ...] = field(default=("header", "selector"))
-    text: str = field(default="", repr=False)
+    text: str = field(default="", repr=False)  # with universal newlines
 
     def locate(self, call: SelectorCall) -> tuple[int | None, int | None]:
         """1-based (line, column) where ``call`` is written, for error messages."""
@@ -158,6 +160,8 @@ class _Parser:
         if "\x00" in text:
             raise MappingError("mapping text contains a NUL character", filename,
                                *line_column(text, text.index("\x00")))
+        if "\r" in text:  # universal newlines, as Python reads the file
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.text = text
         self.filename = filename
         self.pos = 0
@@ -196,20 +200,37 @@ class _Parser:
 
     # ---- statements -----------------------------------------------------------------------
 
+    def same_line(self, a: int, b: int) -> bool:
+        """No line break between offsets ``a`` and ``b`` (outside brackets a newline ends a
+        statement, as in Python)."""
+        return "\n" not in self.text[a:b]
+
     def parse_file(self) -> ParsedMapping:
         values: dict[str, Any] = {}
+        offsets: dict[str, int] = {}
         order: list[str] = []
-        previous_end: int | None = None
+        previous_end: int | None = None  # end of the last statement, until a newline or ';'
+        after_semicolon = False
         while True:
             tok, start, end = self.token(self.pos)
             if tok == ";":
+                if previous_end is None or after_semicolon:
+                    raise self.error("empty statement (';') in mapping", start)
                 self.pos = end
-                previous_end = None
+                after_semicolon = True
                 continue
             if tok == "":
                 break
-            if previous_end is not None and "\n" not in self.text[previous_end:start]:
-                raise self.error(f"expected end of statement, found {self.describe(tok)}", start)
+            if after_semicolon and not self.same_line(self.pos, start):
+                after_semicolon = False
+                previous_end = None
+            if not after_semicolon:
+                if previous_end is not None and self.same_line(previous_end, start):
+                    raise self.error(f"expected end of statement, found {self.describe(tok)}",
+                                     start)
+                if start != self.text.rfind("\n", 0, start) + 1:
+                    raise self.error("unexpected indentation before a statement", start)
+            after_semicolon = False
             if tok[0] not in _NAME_START:
                 raise self.error(f"expected an assignment, found {self.describe(tok)}", start)
             if tok in _ILLEGAL_STATEMENTS:
@@ -222,9 +243,16 @@ class _Parser:
                 )
             if tok in values:
                 raise self.error(f"'{tok}' is assigned more than once", start)
-            self.pos = end
-            self.expect("=", f"the '{tok}' statement")
-            values[tok] = self.value(0, allow_calls=(tok == "selector"))
+            equals, estart, eend = self.token(end)
+            if equals != "=" or not self.same_line(end, estart):
+                raise self.error(f"expected '=' in the '{tok}' statement", estart)
+            vtok, vstart, _ = self.token(eend)
+            if vtok != "" and not self.same_line(eend, vstart):
+                raise self.error(f"the value of '{tok}' must start on the line of '{tok} ='",
+                                 vstart)
+            self.pos = eend
+            offsets[tok] = vstart
+            values[tok] = self.value(0, allow_calls=(tok == "selector"), top=True)
             order.append(tok)
             previous_end = self.pos
         for required in ("header", "selector"):
@@ -232,24 +260,28 @@ class _Parser:
                 raise MappingError(f"missing required '{required} = ...' statement", self.filename)
         header = values["header"]
         if not isinstance(header, dict):
-            raise MappingError("'header' must be a dictionary", self.filename)
+            raise self.error("'header' must be a dictionary", offsets["header"])
         comment = values.get("comment")
         if comment is not None and not isinstance(comment, str):
-            raise MappingError("'comment' must be a string", self.filename)
+            raise self.error("'comment' must be a string", offsets["comment"])
         selector = values["selector"]
         if not isinstance(selector, (dict, SelectorCall)):
-            raise MappingError("'selector' must be a dictionary or a selector call", self.filename)
+            raise self.error("'selector' must be a dictionary or a selector call",
+                             offsets["selector"])
         return ParsedMapping(self.filename, header, selector, comment, tuple(order), self.text)
 
     # ---- values ---------------------------------------------------------------------------
 
-    def value(self, depth: int, allow_calls: bool) -> Any:
-        if depth > MAX_NESTING:
-            raise self.error(f"mapping is nested more than {MAX_NESTING} levels deep", self.pos)
+    def value(self, depth: int, allow_calls: bool, top: bool = False) -> Any:
+        """A literal value; ``top`` for a statement's own value, outside any brackets."""
         tok, start, end = self.token(self.pos)
+        if depth > MAX_NESTING:
+            raise self.error(f"mapping is nested more than {MAX_NESTING} levels deep", start)
+        if tok in ("'", '"'):
+            raise self.error("unterminated string", start)
         first = tok[:1]
         if first in _QUOTES or (first in _STRING_PREFIX and tok[1:2] in _QUOTES):
-            return self.string()
+            return self.string(top)
         if tok == "{":
             self.pos = end
             return self.dict_body(depth, allow_calls, start)
@@ -278,8 +310,8 @@ class _Parser:
             if tok in constants:
                 self.pos = end
                 return constants[tok]
-            nxt, _, _ = self.token(end)
-            if nxt == "(":
+            nxt, nstart, _ = self.token(end)
+            if nxt == "(" and (not top or self.same_line(end, nstart)):
                 return self.call(tok, start, end, depth, allow_calls)
             if nxt == ".":
                 raise self.error(f"attribute access on '{tok}' is not allowed in a mapping", start)
@@ -294,13 +326,18 @@ class _Parser:
             raise self.error("unterminated string", start)
         raise self.error(f"unexpected {self.describe(tok)}", start)
 
-    def string(self) -> str:
+    def string(self, top: bool = False) -> str:
+        """One string literal, or several written next to each other (joined)."""
         parts = []
         while True:
             tok, start, end = self.token(self.pos)
             first = tok[:1]
             if not (first in _QUOTES or (first in _STRING_PREFIX and tok[1:2] in _QUOTES)):
                 break
+            if parts and top and not self.same_line(self.pos, start):
+                break
+            if tok in ("'", '"'):
+                raise self.error("unterminated string", start)
             parts.append(self.decode_string(tok, start))
             self.pos = end
         return sys.intern(parts[0]) if len(parts) == 1 else "".join(parts)
@@ -358,14 +395,13 @@ class _Parser:
         return tuple(items)
 
     def _pairs_call(self, name: str, body: str, offset: int) -> SelectorCall:
-        """A selector call over plain string pairs, shared through the memo."""
-        key = (name, body)
-        call = self.memo.get(key)
-        if call is None:
+        """A selector call over plain string pairs; identical bodies share one entries dict
+        through the memo (the compiler then shares the compiled selector too)."""
+        entries = self.memo.get(body)
+        if entries is None:
             strings = list(map(sys.intern, _BODY_STRING_RE.findall(body)))
-            entries = dict(zip(strings[::2], strings[1::2], strict=True))
-            call = self.memo[key] = SelectorCall(name, entries, offset)
-        return call
+            entries = self.memo[body] = dict(zip(strings[::2], strings[1::2], strict=True))
+        return SelectorCall(name, entries, offset)
 
     def dict_body(self, depth: int, allow_calls: bool, open_offset: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}

@@ -120,21 +120,55 @@ class _Row:
         self.raw_key = raw_key
 
 
-class _Column:
-    """One parameter of a Match: the row matchers and a cache of per-value bit masks."""
+def _typed(value: Any) -> Any:
+    """A cache key that keeps ``1``, ``1.0`` and ``True`` apart (they are equal as dict keys)."""
+    return value if value.__class__ is str else (value.__class__, value)
 
-    __slots__ = ("name", "matchers", "values", "masks")
+
+class _Column:
+    """One parameter of a Match: the row matchers, with caches of per-value validation
+    outcomes and bit masks."""
+
+    __slots__ = ("name", "matchers", "values", "masks", "checked")
 
     def __init__(self, name: str, matchers: list[Any], values: ColumnValues) -> None:
         self.name = name
         self.matchers = matchers
         self.values = values
         self.masks: dict[Any, tuple[int, int]] = {}
+        self.checked: dict[Any, LookupFailure | None] = {}
+
+    def check(self, value: Any) -> None:
+        """Raise the validation failure of ``value`` for this column, if any."""
+        key = _typed(value)
+        try:
+            outcome = self.checked[key]
+        except KeyError:
+            outcome = self._validate(value)
+            if len(self.checked) > _MEMO_LIMIT:
+                self.checked.clear()
+            self.checked[key] = outcome
+        except TypeError:  # unhashable
+            outcome = self._validate(value)
+        if outcome is not None:
+            raise type(outcome)(*outcome.args)
+
+    def _validate(self, value: Any) -> LookupFailure | None:
+        try:
+            valid = self.values.is_valid(value)
+        except (AttributeError, TypeError) as exc:
+            return LookupFailure(str(exc))
+        if valid:
+            return None
+        return ValidationFailure(
+            f" parameter={self.name!r} value={value!r} is not in {self.values.sorted_values!r}"
+        )
 
     def masks_for(self, value: Any) -> tuple[int, int]:
         """(rows rejecting ``value``, rows matching it with weight 1) as bit sets."""
+        key = _typed(value)
         try:
-            return self.masks[value]
+            return self.masks[key]
         except KeyError:
             pass
         except TypeError:
@@ -142,7 +176,7 @@ class _Column:
         result = self._compute(value)
         if len(self.masks) > _MEMO_LIMIT:
             self.masks.clear()
-        self.masks[value] = result
+        self.masks[key] = result
         return result
 
     def _compute(self, value: Any) -> tuple[int, int]:
@@ -199,17 +233,7 @@ class Match(Selector):
                     f"Match required lookup parameter '{column.name}' is undefined."
                 )
         for column, value in zip(columns, values, strict=True):
-            if value is _MISSING:
-                value = "UNDEFINED"
-            try:
-                valid = column.values.is_valid(value)
-            except (AttributeError, TypeError) as exc:
-                raise LookupFailure(str(exc)) from None
-            if not valid:
-                raise ValidationFailure(
-                    f" parameter={column.name!r} value={value!r} is not in "
-                    f"{column.values.sorted_values!r}"
-                )
+            column.check("UNDEFINED" if value is _MISSING else value)
 
     def _groups(self, values: tuple[Any, ...]) -> list[tuple[int, ...]]:
         """Row indices grouped by weight, best group first, each in sorted-key order."""
@@ -256,9 +280,15 @@ class Match(Selector):
         return [tuple(weights[w]) for w in sorted(weights)]
 
     def _candidates(self, header: Mapping[str, Any]) -> list[tuple[int, ...]]:
-        values = tuple(header.get(name, _MISSING) for name in self.parameters)
+        get = header.get
+        values = tuple([get(name, _MISSING) for name in self.parameters])
+        key = values
+        for value in values:
+            if value.__class__ is not str:
+                key = tuple([_typed(v) for v in values])
+                break
         try:
-            cached = self._memo.get(values)
+            cached = self._memo.get(key)
         except TypeError:
             self._check(values)
             return self._groups(values)
@@ -270,7 +300,7 @@ class Match(Selector):
                 cached = exc
             if len(self._memo) > _MEMO_LIMIT:
                 self._memo.clear()
-            self._memo[values] = cached
+            self._memo[key] = cached
         if isinstance(cached, LookupFailure):
             raise type(cached)(*cached.args)
         return cached
@@ -604,10 +634,10 @@ class SelectorCompiler:
                 f"{call.class_name} is nested {depth + 1} levels deep but 'parkey' has only "
                 f"{len(self.parkey)} levels", call)
         parameters = tuple(self.parkey[depth])
-        if call.class_name == "UseAfter":
-            key = (id(call), parameters)
+        if call.class_name == "UseAfter":  # identical bodies share one entries dict
+            key = (id(call.entries), parameters)
             cached = self.memo.get(key)
-            if cached is not None and cached.raw is call:
+            if cached is not None and cached.raw is not None and cached.raw.entries is call.entries:
                 return cached
         try:
             selector = self._compile(call, parameters, depth)
@@ -616,7 +646,7 @@ class SelectorCompiler:
         except (ValueError, TypeError, re.error, DateFormatError) as exc:
             raise self.error(f"invalid {call.class_name} key: {exc}", call) from None
         if call.class_name == "UseAfter":
-            self.memo[(id(call), parameters)] = selector
+            self.memo[(id(call.entries), parameters)] = selector
         return selector
 
     def _value(self, value: Any, depth: int) -> Any:

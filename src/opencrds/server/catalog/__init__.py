@@ -1,0 +1,1 @@
+"""The catalog: a record per file, context history, default/build/remote contexts, audit log."""

@@ -1,0 +1,1 @@
+"""JSON-RPC at ``/json/`` (PROTOCOL.md), file downloads at ``/unchecked_get/`` and ``/health``."""

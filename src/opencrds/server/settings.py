@@ -1,0 +1,112 @@
+"""Django settings of the OpenCRDS server, driven by environment variables.
+
+``OPENCRDS_HOME`` (data folder), ``DATABASE_URL`` (PostgreSQL instead of SQLite),
+``OPENCRDS_OBSERVATORY`` (the one observatory served), ``OPENCRDS_DEBUG``,
+``OPENCRDS_ALLOWED_HOSTS`` / ``OPENCRDS_CSRF_TRUSTED_ORIGINS`` (comma-separated),
+``OPENCRDS_SECRET_KEY``, ``OPENCRDS_PUBLIC_URL`` (base URL advertised to clients when behind a
+proxy), ``OPENCRDS_MAX_BODY`` (largest JSON-RPC body, bytes).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .dburl import parse_database_url, sqlite_database
+from .home import home_dir, secret_key, store_root
+
+
+def _csv(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+OPENCRDS_HOME = home_dir()
+OPENCRDS_STORE = store_root(OPENCRDS_HOME)
+OPENCRDS_OBSERVATORY = os.environ.get("OPENCRDS_OBSERVATORY", "").strip().lower() or None
+OPENCRDS_PUBLIC_URL = os.environ.get("OPENCRDS_PUBLIC_URL", "").rstrip("/") or None
+
+DEBUG = os.environ.get("OPENCRDS_DEBUG", "").lower() in ("1", "true", "yes", "on")
+SECRET_KEY = secret_key(OPENCRDS_HOME)
+ALLOWED_HOSTS = _csv("OPENCRDS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _csv("OPENCRDS_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "opencrds.server.catalog",
+    "opencrds.server.rpc",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "opencrds.server.urls"
+WSGI_APPLICATION = "opencrds.server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": parse_database_url(os.environ["DATABASE_URL"])}
+else:
+    DATABASES = {"default": sqlite_database(OPENCRDS_HOME / "db.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = OPENCRDS_HOME / "static"
+
+# JSON-RPC bodies are read by the rpc app itself with this limit (get_file_info_map of every
+# HST file is ~1.5 MB; 1000 full dataset headers a few MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("OPENCRDS_MAX_BODY", 16 * 1024 * 1024))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "opencrds": {"level": os.environ.get("OPENCRDS_LOG_LEVEL", "INFO")},
+        "opencrds.rules": {"level": "ERROR"},
+        "django.request": {"level": "ERROR"},
+    },
+}
