@@ -48,7 +48,8 @@ def make_headers(context: str, cache: Path, count: int, seed: int) -> dict[str, 
     rng = random.Random(f"{seed}:{context}")
     distinct: dict[tuple, dict[str, Any]] = {}
     for attempt in range(20):
-        for _filekind, header in headers_for_context(ctx, rng, per_type=10 + 10 * attempt):
+        for _filekind, header in headers_for_context(
+                ctx, rng, per_type=10 + 10 * attempt, odd=False, complete=True):
             distinct.setdefault(_header_key(header), header)
         if len(distinct) >= 2 * count:
             break

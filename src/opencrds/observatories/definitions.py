@@ -21,7 +21,7 @@ import logging
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +234,7 @@ class TpnDirectory(Mapping[str, str]):
 # ---- types ---------------------------------------------------------------------------------
 
 Parkey = tuple[tuple[str, ...], ...]
+_PSEUDO_FIELDS = ("instrument", "filekind", "suffix", "filetype", "text_descr", "tpn", "ld_tpn")
 
 
 @dataclass(frozen=True)
@@ -310,15 +311,17 @@ class TypeDefinition:
             header["parkey_relevance"] = dict(self.parkey_relevance)
         if self.unique_rowkeys is not None:
             header["unique_rowkeys"] = tuple(self.unique_rowkeys)
-        header.update(self.extra)
+        header.update({key: _tuples(value) for key, value in self.extra.items()})
         return header
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain YAML/JSON-ready form (tuples become lists)."""
+        """Plain YAML/JSON-ready form (tuples become lists); ``all`` entries list only what
+        constraint levels use."""
         result = {}
         for item in fields(self):
-            value = getattr(self, item.name)
-            result[item.name] = _plain(value)
+            if self.is_pseudo and item.name not in _PSEUDO_FIELDS:
+                continue
+            result[item.name] = _plain(getattr(self, item.name))
         return result
 
     @classmethod
@@ -362,6 +365,15 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _tuples(value: Any) -> Any:
+    """Lists (YAML has no tuples) become tuples, as in mapping headers."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, Mapping):
+        return {k: _tuples(v) for k, v in value.items()}
     return value
 
 
@@ -812,7 +824,3 @@ def _check_crds(definition: ObservatoryDefinition) -> None:
             raise DefinitionError(f"{definition.source}: type {key} has no suffix")
 
 
-def with_types(definition: ObservatoryDefinition,
-               types: Mapping[tuple[str, str], TypeDefinition]) -> ObservatoryDefinition:
-    """A copy of ``definition`` with other types (and a fresh constraint cache)."""
-    return replace(definition, types=dict(types))

@@ -8,6 +8,7 @@ whose header names that observatory uses them. :func:`pmap_text`, :func:`imap_te
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from importlib import resources
@@ -23,6 +24,8 @@ from .definitions import (
     load_crds_definitions,
     load_definitions,
 )
+
+log = logging.getLogger(__name__)
 
 #: Environment variable: definitions directories (``os.pathsep``-separated) to register.
 DEFINITIONS_PATH_VAR = "OPENCRDS_DEFINITIONS_PATH"
@@ -108,7 +111,7 @@ def register_from_environment(environ: Mapping[str, str] | None = None) -> list[
     """Register every definitions directory named by ``$OPENCRDS_DEFINITIONS_PATH``.
 
     Each entry is a definitions directory or a directory of them. Returns the names
-    registered.
+    registered; an invalid directory is skipped with a warning.
     """
     env = os.environ if environ is None else environ
     names = []
@@ -120,7 +123,10 @@ def register_from_environment(environ: Mapping[str, str] | None = None) -> list[
             candidates = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
         for candidate in candidates:
             if (candidate / "observatory.yaml").is_file() or (candidate / "specs").is_dir():
-                names.append(register_definitions(candidate).name)
+                try:
+                    names.append(register_definitions(candidate).name)
+                except (DefinitionError, OSError) as exc:
+                    log.warning("Not registering observatory definitions %s: %s", candidate, exc)
     return names
 
 

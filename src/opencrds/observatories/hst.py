@@ -19,4 +19,4 @@ class HstConventions(Conventions):
         return hst_hooks.HOOKS.get(name)
 
     def do_not_reprocess(self, header: Mapping[str, Any]) -> bool:
-        return hst_hooks.do_not_reprocess(dict(header))
+        return hst_hooks.do_not_reprocess(header)

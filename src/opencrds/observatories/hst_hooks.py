@@ -7,7 +7,7 @@ behaviour gets a new versioned name. Hooks work on normalized (conditioned) head
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..rules.errors import LookupFailure
@@ -125,7 +125,7 @@ HOOKS: dict[str, Callable[[Header], Any]] = {
 }
 
 
-def do_not_reprocess(header: Header) -> bool:
+def do_not_reprocess(header: Mapping[str, Any]) -> bool:
     """ACS WFC datasets at gain 0.5 or 1.4 are not reprocessed when a lookup fails."""
     if header.get("DETECTOR") != "WFC":
         return False

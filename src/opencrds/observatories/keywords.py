@@ -24,7 +24,7 @@ def jwst_fits_to_datamodel() -> dict[str, str]:
 
 @functools.cache
 def jwst_datamodel_to_fits() -> dict[str, str]:
-    """The reverse: data-model path -> FITS keyword (``META.INSTRUMENT.DETECTOR`` -> ``DETECTOR``)."""
+    """Data-model path -> FITS keyword (``META.INSTRUMENT.DETECTOR`` -> ``DETECTOR``)."""
     return {path: key for key, path in jwst_fits_to_datamodel().items()}
 
 

@@ -152,6 +152,9 @@ def _compile_compare(node: ast.Compare, depth: int) -> Evaluator:
         if function is None:
             raise ExpressionSyntaxError(f"comparison {type(op).__name__} is not allowed")
         steps.append((function, _compile(comparator, depth + 1)))
+    if (len(steps) == 1 and isinstance(node.left, ast.Name)
+            and isinstance(node.comparators[0], ast.Constant)):
+        return _name_versus_constant(node.left.id, steps[0][0], node.comparators[0].value)
 
     def compare(view: Mapping[str, Any]) -> Any:
         a = left(view)
@@ -163,6 +166,20 @@ def _compile_compare(node: ast.Compare, depth: int) -> Evaluator:
                 return result
             a = b
         return result
+
+    return compare
+
+
+def _name_versus_constant(name: str, function: Callable[[Any, Any], Any],
+                          constant: Any) -> Evaluator:
+    """The common ``(DETECTOR != "SBC")`` shape, in one closure."""
+
+    def compare(view: Mapping[str, Any]) -> Any:
+        try:
+            value = view[name]
+        except KeyError:
+            raise NameError(f"name '{name}' is not defined") from None
+        return function(value, constant)
 
     return compare
 

@@ -58,6 +58,33 @@ def _read_back(value: Any) -> Any:
     return value
 
 
+class _Overlay(Mapping[str, Any]):
+    """Read-only view: ``extra`` over ``base``, with underscore aliases of dotted keys."""
+
+    __slots__ = ("extra", "base")
+
+    def __init__(self, extra: dict[str, Any], base: Mapping[str, Any]) -> None:
+        self.extra = extra
+        self.base = base
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.extra:
+            return self.extra[key]
+        if key in self.base:
+            return self.base[key]
+        for source in (self.extra, self.base):  # META_X_Y may name META.X.Y
+            for name in source:
+                if "." in name and name.replace(".", "_") == key:
+                    return source[name]
+        raise KeyError(key)
+
+    def __iter__(self):  # pragma: no cover - not used by expressions
+        return iter({**self.base, **self.extra})
+
+    def __len__(self) -> int:  # pragma: no cover - not used by expressions
+        return len({**self.base, **self.extra})
+
+
 def reduce_header(header: Mapping[str, Any], parkeys: Iterable[str]) -> dict[str, Any]:
     """``{K: header[k] | header[K] | 'UNDEFINED'}`` for each parameter K (lower case first)."""
     reduced = {}
@@ -241,7 +268,8 @@ class InstrumentContext(_ContextMapping):
         return self._load_child(name)
 
     def types(self) -> list[str]:
-        return [key.lower() for key in self.selector]
+        """The reference types of this imap, lower-case, in file order."""
+        return list(self._by_lower)
 
     def get_best_references(self, header: Mapping[str, Any],
                             include: Iterable[str] | None = None) -> dict[str, Any]:
@@ -249,18 +277,25 @@ class InstrumentContext(_ContextMapping):
         types = [t.lower() for t in include] if include else self.types()
         results: dict[str, Any] = {}
         view = expression_view(header)
+        rmaps = self.__dict__.setdefault("_rmaps", {})
         for filekind in types:
-            value = self._by_lower.get(filekind)
-            if value is None:
-                results[filekind] = f"NOT FOUND Unknown reference type '{filekind}'"
-                continue
-            if value in NA_VALUES:
-                results[filekind] = NOT_FOUND_NA
-                continue
-            if value in OMIT_VALUES:
-                continue
+            rmap = rmaps.get(filekind)
+            if rmap is None:
+                value = self._by_lower.get(filekind)
+                if value is None:
+                    results[filekind] = f"NOT FOUND Unknown reference type '{filekind}'"
+                    continue
+                if value in NA_VALUES:
+                    results[filekind] = NOT_FOUND_NA
+                    continue
+                if value in OMIT_VALUES:
+                    continue
+                try:
+                    rmap = rmaps[filekind] = self._load_child(value)
+                except Exception as exc:  # e.g. a checksum failure: only this type fails
+                    results[filekind] = f"NOT FOUND {exc}"
+                    continue
             try:
-                rmap = self._load_child(value)
                 results[filekind] = rmap.best_reference(header, view)
             except Omitted:
                 continue
@@ -306,6 +341,12 @@ class ReferenceMapping(BaseMapping):
             compiled = self._expression(f"parkey_relevance[{param!r}]", text, None)
             if compiled is not None:
                 self.parkey_relevance[str(param).lower()] = compiled
+        # (parameter, expression) to evaluate at lookup; None: a comment column, always N/A.
+        self._relevance_checks = [
+            (name, None if name in self.comment_parkeys else self.parkey_relevance[name.lower()])
+            for name in self.required_parkeys
+            if name in self.comment_parkeys or name.lower() in self.parkey_relevance
+        ]
         self.precondition = self._hook("precondition_header")
         self.fallback = self._hook("fallback_header")
         if not isinstance(parsed.selector, SelectorCall):
@@ -389,21 +430,19 @@ class ReferenceMapping(BaseMapping):
         """Apply parameter relevance: irrelevant parameters become ``N/A`` (RULES.md §5.3)."""
         if not self.parkey_relevance and not self.comment_parkeys:
             return header
-        view = dict(header)
+        extra: dict[str, Any] = {"keep_comments": False}
         for name in self.required_parkeys:
-            if view.get(name) is None or view.get(name) == "UNDEFINED":
-                view[name] = "UNDEFINED"
-        view = expression_view(view)
-        view["keep_comments"] = False
-        matching = dict(header)
-        for name in self.required_parkeys:
-            if name in self.comment_parkeys:
+            value = header.get(name)
+            if value is None or value == "UNDEFINED":
+                extra[name] = "UNDEFINED"
+        view = _Overlay(extra, header)
+        matching = None
+        for name, expression in self._relevance_checks:
+            if expression is None or not expression.evaluate(view):
+                if matching is None:
+                    matching = dict(header)
                 matching[name] = "N/A"
-                continue
-            expression = self.parkey_relevance.get(name.lower())
-            if expression is not None and not expression.evaluate(view):
-                matching[name] = "N/A"
-        return matching
+        return header if matching is None else matching
 
     def best_reference(self, header: Mapping[str, Any],
                        view: Mapping[str, Any] | None = None) -> Any:

@@ -85,27 +85,43 @@ def _joined_value(kind: str, parameters: tuple[str, ...], header: Mapping[str, A
     return separator.join(parts).strip()
 
 
-_DATE_CACHE: dict[str, str | DateFormatError] = {}
+_DATE_CACHE: dict[Any, str | LookupFailure] = {}
 
 
 def lookup_date(kind: str, parameters: tuple[str, ...], header: Mapping[str, Any]) -> str:
-    """The dataset date/time of ``parameters`` reprinted as ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
-    joined = _joined_value(kind, parameters, header, " ", undefined_kind="UseAfter")
-    result = _DATE_CACHE.get(joined)
+    """The dataset date/time of ``parameters`` reprinted as ``YYYY-MM-DD HH:MM:SS[.ffffff]``.
+
+    Outcomes are cached by the raw header values, so a repeated date costs one dict lookup.
+    """
+    get = header.get
+    key = (kind, parameters, *[_typed(get(name, _MISSING)) for name in parameters])
+    try:
+        result = _DATE_CACHE.get(key)
+    except TypeError:  # an unhashable value
+        result = _lookup_date(kind, parameters, header)
     if result is None:
-        try:
-            result = reformat_date(joined)
-        except DateFormatError as exc:
-            result = exc
+        result = _lookup_date(kind, parameters, header)
         if len(_DATE_CACHE) > 65536:
             _DATE_CACHE.clear()
-        _DATE_CACHE[joined] = result
-    if isinstance(result, DateFormatError):
-        raise LookupFailure(
-            f"{kind} Invalid date/time format for {parameters!r} value = {joined!r} "
-            f"exception is {str(result)!r}"
-        )
+        _DATE_CACHE[key] = result
+    if isinstance(result, LookupFailure):
+        raise type(result)(*result.args)
     return result
+
+
+def _lookup_date(kind: str, parameters: tuple[str, ...],
+                 header: Mapping[str, Any]) -> str | LookupFailure:
+    try:
+        joined = _joined_value(kind, parameters, header, " ", undefined_kind="UseAfter")
+    except LookupFailure as exc:
+        return exc
+    try:
+        return reformat_date(joined)
+    except DateFormatError as exc:
+        return LookupFailure(
+            f"{kind} Invalid date/time format for {parameters!r} value = {joined!r} "
+            f"exception is {str(exc)!r}"
+        )
 
 
 # ---- Match ----------------------------------------------------------------------------------

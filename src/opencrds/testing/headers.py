@@ -142,14 +142,21 @@ def headers_for_rmap(rmap: ReferenceMapping, instrument_key: str, instrument: st
 
 
 def headers_for_context(context: PipelineContext, rng: random.Random, *,
-                        per_type: int = 20, odd: bool = True) -> Iterator[tuple[str, dict]]:
-    """``(filekind, header)`` pairs covering every rmap of a pipeline context."""
+                        per_type: int = 20, odd: bool = True,
+                        complete: bool = False) -> Iterator[tuple[str, dict]]:
+    """``(filekind, header)`` pairs covering every rmap of a pipeline context.
+
+    With ``complete``, each header also gets every other parameter its instrument uses, with
+    values seen in the headers made for the instrument's other types — like a real dataset,
+    which carries all of its instrument's keywords.
+    """
     key = context.instrument_key()
     for instrument, imap_name in sorted(context.selector.items()):
         if imap_name in NA_VALUES or imap_name in OMIT_VALUES:
             continue
         imap = context.child(instrument)
         assert isinstance(imap, InstrumentContext)
+        made: list[tuple[str, dict]] = []
         for filekind, rmap_name in sorted(imap.selector.items()):
             if rmap_name in NA_VALUES or rmap_name in OMIT_VALUES:
                 continue
@@ -160,5 +167,20 @@ def headers_for_context(context: PipelineContext, rng: random.Random, *,
             headers = list(headers_for_rmap(rmap, key, instrument, rng, odd))
             if len(headers) > per_type:
                 headers = rng.sample(headers, per_type)
-            for header in headers:
-                yield filekind.lower(), header
+            made.extend((filekind.lower(), header) for header in headers)
+        if complete:
+            _complete(made, rng)
+        yield from made
+
+
+def _complete(made: list[tuple[str, dict]], rng: random.Random) -> None:
+    """Fill each header's missing keys with values other headers of the instrument have."""
+    pool: dict[str, list[Any]] = {}
+    for _, header in made:
+        for name, value in header.items():
+            if value not in ("N/A", "UNDEFINED", "*"):
+                pool.setdefault(name, []).append(value)
+    for _, header in made:
+        for name, values in pool.items():
+            if name not in header:
+                header[name] = rng.choice(values)

@@ -19,7 +19,7 @@ _STATEMENT_RE = re.compile(rb"^(?:selector|comment)[ \t]*=", re.MULTILINE)
 _HEADER_RE = re.compile(rb"^header[ \t]*=", re.MULTILINE)
 #: Quoted reference file names inside rmap text.
 REFERENCE_NAME_RE = re.compile(
-    rb"'([A-Za-z0-9][A-Za-z0-9_.\-]*\.(?:fits|asdf|json|yaml|text|r\d[hd]))'", re.IGNORECASE)
+    r"'([A-Za-z0-9][A-Za-z0-9_.\-]*\.(?:fits|asdf|json|yaml|text|r\d[hd]))'", re.IGNORECASE)
 _ASDF_END = b"\n...\n"
 _ASDF_MAX_TREE = 8 * 1024 * 1024
 
@@ -38,9 +38,9 @@ def mapping_header(data: bytes, name: str) -> dict[str, Any]:
     return parse_mapping_text(data.decode("utf-8"), name).header
 
 
-def referenced_names(data: bytes) -> set[str]:
+def referenced_names(data: bytes) -> frozenset[str]:
     """Reference file names quoted in rmap text (a C-speed scan, no parsing)."""
-    return {match.decode("ascii") for match in REFERENCE_NAME_RE.findall(data)}
+    return frozenset(REFERENCE_NAME_RE.findall(data.decode("utf-8", "replace")))
 
 
 def to_datetime(value: Any) -> datetime.datetime | None:

@@ -1,0 +1,94 @@
+"""What every ``opencrds`` command shares: logging in the CRDS line format, message counters
+and the error a command raises to stop with a one-line message (TOOLS.md §1.7)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections import Counter
+from typing import TextIO
+
+from ..rules.errors import CrdsError
+
+LOGGER_NAME = "opencrds"
+log = logging.getLogger(LOGGER_NAME)
+
+#: ``CRDS - <LEVEL> -  <message>``: the CRDS format, two spaces after the last dash.
+LOG_FORMAT = "CRDS - %(levelname)s -  %(message)s"
+
+
+class ToolError(CrdsError):
+    """A command cannot go on (unreadable input, wrong kind of argument).
+
+    The dispatcher prints it as one ERROR line and exits 1; ``--debug-traceback`` shows the
+    traceback instead.
+    """
+
+
+class _CountingHandler(logging.Handler):
+    """Counts every message by level, including those the verbosity hides (as CRDS does)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[record.levelname] += 1
+
+
+_counter = _CountingHandler()
+_stream_handler: logging.Handler | None = None
+
+
+def level_for(verbosity: int) -> int:
+    """The logging level shown at a CRDS verbosity: >0 debug, 0 info, -1 warnings, -2 errors,
+    -3 and below nothing."""
+    if verbosity > 0:
+        return logging.DEBUG
+    return {0: logging.INFO, -1: logging.WARNING, -2: logging.ERROR}.get(
+        verbosity, logging.CRITICAL + 10)
+
+
+def env_verbosity() -> int:
+    """The starting verbosity from ``CRDS_VERBOSITY`` (0 when unset or not an integer)."""
+    try:
+        return int(os.environ.get("CRDS_VERBOSITY", "0"))
+    except ValueError:
+        return 0
+
+
+def setup_logging(verbosity: int = 0, stream: TextIO | None = None) -> None:
+    """Send ``opencrds`` log messages to ``stream`` (stderr) and reset the counters."""
+    global _stream_handler
+    if _stream_handler is not None:
+        log.removeHandler(_stream_handler)
+    _stream_handler = logging.StreamHandler(sys.stderr if stream is None else stream)
+    _stream_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    _stream_handler.setLevel(level_for(verbosity))
+    log.addHandler(_stream_handler)
+    if _counter not in log.handlers:
+        log.addHandler(_counter)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    _counter.counts.clear()
+
+
+def count(level: str) -> int:
+    """How many messages of ``level`` ('ERROR', 'WARNING', 'INFO', 'DEBUG') were logged."""
+    return _counter.counts[level]
+
+
+def log_summary() -> None:
+    """The closing ``N errors`` / ``N warnings`` / ``N infos`` lines (INFO, TOOLS.md §1.7)."""
+    log.info("%d errors", count("ERROR"))
+    log.info("%d warnings", count("WARNING"))
+    log.info("%d infos", count("INFO") + 1)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as a single line of text."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    if isinstance(exc, CrdsError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,118 @@
+"""The ``opencrds`` command: ``opencrds [shared options] COMMAND [options]``.
+
+Each command is a module exposing ``add_arguments(parser)`` and ``run(args) -> int``. Only the
+module of the command being run is imported, so ``opencrds --help`` stays fast.
+
+Exit status: the command's own (bestrefs: 0 or 1); 2 for a usage error (unknown command, bad
+option); 1 when a command stops on an error, printed as one ``CRDS - ERROR -`` line on stderr
+(``--debug-traceback`` re-raises it instead); 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from .common import env_verbosity, log, one_line, setup_logging
+
+#: command name -> (module, one-line summary). To add a command, write the module in
+#: ``opencrds/tools/`` and list it here. Planned (ARCHITECTURE.md): sync, certify, list, diff,
+#: rowdiff, refactor, newcontext, checksum, matches, uses, sql, submit, uniqname.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "bestrefs": ("opencrds.tools.bestrefs",
+                 "compute best references for dataset headers under a context"),
+}
+
+
+def add_shared_arguments(parser: argparse.ArgumentParser, *, in_command: bool = False) -> None:
+    """The switches every command accepts (TOOLS.md §1.2), before or after the command name.
+
+    In a command's parser the defaults are suppressed, so a switch given before the command
+    name is not reset by the command's parser.
+    """
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if in_command else value
+
+    group = parser.add_argument_group("shared options")
+    group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=50,
+                       default=default(None),
+                       help="show debug messages (verbosity 50)")
+    group.add_argument("--verbosity", dest="verbosity", type=int, metavar="N",
+                       default=default(None),
+                       help="debug verbosity: >0 debug, 0 normal, -1 hides INFO, -2 also "
+                            "WARNING, -3 also ERROR (default: $CRDS_VERBOSITY or 0)")
+    group.add_argument("--debug-traceback", "--debug-traps", dest="debug_traceback",
+                       action="store_true", default=default(False),
+                       help="let errors propagate with a full traceback instead of one line")
+    group.add_argument("-V", "--version", action="version",
+                       version=f"opencrds {__version__}",
+                       help="print the version and exit")
+
+
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``selected``'s module is imported to add its options."""
+    parser = argparse.ArgumentParser(
+        prog="opencrds",
+        description="OpenCRDS: calibration reference data system tools.",
+        epilog="Run 'opencrds COMMAND --help' for the options of a command.",
+    )
+    add_shared_arguments(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (module_name, summary) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=summary, description=summary)
+        if name == selected:
+            module = importlib.import_module(module_name)
+            module.add_arguments(sub)
+            add_shared_arguments(sub, in_command=True)
+            sub.set_defaults(_module=module)
+    return parser
+
+
+def _selected_command(argv: Sequence[str]) -> str | None:
+    """The command named on the command line: the first word that is a command name."""
+    return next((word for word in argv if word in COMMANDS), None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``opencrds`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    selected = _selected_command(argv)
+    parser = build_parser(selected)
+    if not argv:
+        parser.print_help(sys.stderr)
+        return 2
+    if selected is not None and argv[-1] == selected and argv.index(selected) == len(argv) - 1:
+        argv.append("--help")  # as in CRDS, a command with no arguments shows its help
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("opencrds: error: no command given", file=sys.stderr)
+        return 2
+
+    setup_logging(env_verbosity() if args.verbosity is None else args.verbosity)
+    try:
+        return int(args._module.run(args) or 0)
+    except KeyboardInterrupt:
+        log.error("Interrupted.")
+        return 130
+    except BrokenPipeError:
+        # stdout was closed early (e.g. piped into head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if args.debug_traceback:
+            raise
+        log.error("%s", one_line(exc))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
