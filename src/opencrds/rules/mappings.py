@@ -30,6 +30,22 @@ log = logging.getLogger("opencrds.rules")
 
 NOT_FOUND_NA = "NOT FOUND n/a"
 
+
+class _Marker:
+    """A named outcome of :meth:`ReferenceMapping.select`."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+NOT_APPLICABLE = _Marker("NOT_APPLICABLE")
+OMITTED = _Marker("OMITTED")
+
 REQUIRED_HEADER_KEYS = {
     "pipeline": ("mapping", "parkey", "name", "derived_from", "observatory"),
     "instrument": ("mapping", "parkey", "name", "derived_from", "observatory", "instrument"),
@@ -296,13 +312,14 @@ class InstrumentContext(_ContextMapping):
                     results[filekind] = f"NOT FOUND {exc}"
                     continue
             try:
-                results[filekind] = rmap.best_reference(header, view)
-            except Omitted:
-                continue
-            except NotApplicable:
-                results[filekind] = NOT_FOUND_NA
+                value = rmap.select(header, view)
             except Exception as exc:  # every failure becomes a result, as CRDS does
                 results[filekind] = f"NOT FOUND {exc}"
+                continue
+            if value is NOT_APPLICABLE:
+                results[filekind] = NOT_FOUND_NA
+            elif value is not OMITTED:
+                results[filekind] = value
         return results
 
     def get_required_parkeys(self) -> list[str]:
@@ -450,6 +467,16 @@ class ReferenceMapping(BaseMapping):
 
         ``view`` is ``expression_view(header)`` when the caller already has it.
         """
+        value = self.select(header, view)
+        if value is NOT_APPLICABLE:
+            raise NotApplicable()
+        if value is OMITTED:
+            raise Omitted()
+        return value
+
+    def select(self, header: Mapping[str, Any], view: Mapping[str, Any] | None = None) -> Any:
+        """Like :meth:`best_reference`, but not-applicable and omitted outcomes are returned
+        as the markers ``NOT_APPLICABLE`` and ``OMITTED`` (cheaper than exceptions)."""
         if self.rmap_omit is not None or self.rmap_relevance is not None:
             if view is None:
                 view = expression_view(header)
@@ -460,7 +487,7 @@ class ReferenceMapping(BaseMapping):
                     self._warn("OMIT", self.rmap_omit, exc)
                     omit = False
                 if omit:
-                    raise Omitted()
+                    return OMITTED
             if self.rmap_relevance is not None:
                 try:
                     relevant = self.rmap_relevance.evaluate(view)
@@ -468,7 +495,7 @@ class ReferenceMapping(BaseMapping):
                     self._warn("relevance", self.rmap_relevance, exc)
                     relevant = True
                 if not relevant:
-                    raise NotApplicable()
+                    return NOT_APPLICABLE
         original = header
         if self.precondition is not None:
             header = self.precondition(dict(header))
@@ -479,18 +506,18 @@ class ReferenceMapping(BaseMapping):
             value = self.selector.choose(matching)
         except Exception:
             if self.conventions.do_not_reprocess(matching):
-                raise NotApplicable() from None
+                return NOT_APPLICABLE
             try:
                 value = self._fallback(original)
             except Exception:
                 if self.reffile_required == "NO":
-                    raise NotApplicable() from None
+                    return NOT_APPLICABLE
                 raise
-        if isinstance(value, str):
+        if value.__class__ is str:
             if value in NA_VALUES:
-                raise NotApplicable()
+                return NOT_APPLICABLE
             if value in OMIT_VALUES:
-                raise Omitted()
+                return OMITTED
         return value
 
     def _fallback(self, original: dict[str, Any]) -> Any:
