@@ -236,3 +236,14 @@ def test_condition_value_matches_oracle(value):
 @given(st.dictionaries(st.text(alphabet="abcXYZ-_.", max_size=6), _VALUES, max_size=5))
 def test_condition_header_matches_oracle(header):
     assert condition_header(header) == crds_utils.condition_header(header)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("()0", "N/A"), ("N/AB", "N/A"), ("n/a x", "N/A"), ("NOT APPLICABLEX", "N/A"),
+     ("-2147483648.0x", "N/A"), ("NOT_APPLICABLE_Z", "NOT_APPLICABLE_Z"), ("x()", "X()"),
+     ("ANYX", "ANYX"), ("TRUEX", "TRUEX")],
+)
+def test_not_applicable_prefixes(value, expected):
+    """Values that start with an N/A spelling are N/A (found by fuzzing against crds)."""
+    assert condition_value(value) == expected

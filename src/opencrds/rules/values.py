@@ -36,10 +36,16 @@ _CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 65536
 
 
+# Values that merely *start* with one of these also mean N/A ('N/AB', '()0', ...), as in CRDS.
+_NA_PREFIXES = ("-2147483648.0", "()", "N/A", "NOT APPLICABLE")
+
+
 def _condition_text(text: str) -> str:
     value = text.strip().upper()
     if _NUMBER.fullmatch(value):
         value = repr(float(value))
+    if value.startswith(_NA_PREFIXES):
+        return "N/A"
     return _REWRITES.get(value, value)
 
 
