@@ -722,12 +722,14 @@ def read_crds_spec(path: str | Path) -> dict[str, Any]:
     return header
 
 
-def read_crds_specs(specs_dir: str | Path) -> dict[str, dict[str, dict[str, Any]]]:
+def read_crds_specs(specs_dir: str | Path,
+                    use_combined: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
     """``{instrument: {filekind: spec}}`` from a specs directory, as CRDS loads it: the
-    ``combined_specs.json`` when present, otherwise every ``*.spec`` then ``*.rmap``."""
+    ``combined_specs.json`` when present (and ``use_combined``), otherwise every ``*.spec``
+    then every ``*.rmap`` (a prototype rmap wins over a spec of the same type)."""
     specs_dir = Path(specs_dir)
     combined = specs_dir / "combined_specs.json"
-    if combined.is_file():
+    if use_combined and combined.is_file():
         with combined.open(encoding="utf-8") as stream:
             return json.load(stream)
     specs: dict[str, dict[str, dict[str, Any]]] = {}

@@ -491,7 +491,7 @@ class SelectVersion(Selector):
         if name not in header:
             raise LookupFailure(repr(name))
         text = header[name]
-        value: Any = _DEFAULT if str(text).lower() == "default" else _number_literal(
+        value: Any = _DEFAULT if text == "default" else _number_literal(
             self.parameters, text)
         for version, operator, result in self.relations:
             if version is _DEFAULT:
