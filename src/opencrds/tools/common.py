@@ -39,6 +39,7 @@ class _CountingHandler(logging.Handler):
 
 _counter = _CountingHandler()
 _stream_handler: logging.Handler | None = None
+_saved_state: tuple[int, bool] | None = None
 
 
 def level_for(verbosity: int) -> int:
@@ -59,19 +60,34 @@ def env_verbosity() -> int:
 
 
 def setup_logging(verbosity: int = 0, stream: TextIO | None = None) -> None:
-    """Send ``opencrds`` log messages to ``stream`` (stderr) and reset the counters."""
-    global _stream_handler
-    if _stream_handler is not None:
-        log.removeHandler(_stream_handler)
+    """Send ``opencrds`` log messages to ``stream`` (stderr) and reset the counters.
+
+    ``restore_logging`` undoes it, so a command run in-process leaves logging as it was.
+    """
+    global _stream_handler, _saved_state
+    restore_logging()
+    _saved_state = (log.level, log.propagate)
     _stream_handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     _stream_handler.setFormatter(logging.Formatter(LOG_FORMAT))
     _stream_handler.setLevel(level_for(verbosity))
     log.addHandler(_stream_handler)
-    if _counter not in log.handlers:
-        log.addHandler(_counter)
+    log.addHandler(_counter)
     log.setLevel(logging.DEBUG)
     log.propagate = False
     _counter.counts.clear()
+
+
+def restore_logging() -> None:
+    """Remove the handlers ``setup_logging`` added and restore the logger's level."""
+    global _stream_handler, _saved_state
+    if _stream_handler is not None:
+        log.removeHandler(_stream_handler)
+        _stream_handler = None
+    log.removeHandler(_counter)
+    if _saved_state is not None:
+        log.setLevel(_saved_state[0])
+        log.propagate = _saved_state[1]
+        _saved_state = None
 
 
 def count(level: str) -> int:
@@ -83,7 +99,7 @@ def log_summary() -> None:
     """The closing ``N errors`` / ``N warnings`` / ``N infos`` lines (INFO, TOOLS.md §1.7)."""
     log.info("%d errors", count("ERROR"))
     log.info("%d warnings", count("WARNING"))
-    log.info("%d infos", count("INFO") + 1)
+    log.info("%d infos", count("INFO"))
 
 
 def one_line(exc: BaseException) -> str:

@@ -17,7 +17,6 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from .common import env_verbosity, log, one_line, setup_logging
 
 #: command name -> (module, one-line summary). To add a command, write the module in
 #: ``opencrds/tools/`` and list it here. Planned (ARCHITECTURE.md): sync, certify, list, diff,
@@ -25,6 +24,8 @@ from .common import env_verbosity, log, one_line, setup_logging
 COMMANDS: dict[str, tuple[str, str]] = {
     "bestrefs": ("opencrds.tools.bestrefs",
                  "compute best references for dataset headers under a context"),
+    "serve": ("opencrds.tools.serve", "run the OpenCRDS server (JSON-RPC, downloads, admin)"),
+    "manage": ("opencrds.tools.manage", "run a Django management command of the server"),
 }
 
 
@@ -85,8 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv:
         parser.print_help(sys.stderr)
         return 2
-    if selected is not None and argv[-1] == selected and argv.index(selected) == len(argv) - 1:
-        argv.append("--help")  # as in CRDS, a command with no arguments shows its help
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
@@ -95,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("opencrds: error: no command given", file=sys.stderr)
         return 2
+
+    # imported here: it loads the rules package, which --help and usage errors do not need
+    from .common import env_verbosity, log, one_line, restore_logging, setup_logging
 
     setup_logging(env_verbosity() if args.verbosity is None else args.verbosity)
     try:
@@ -112,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         log.error("%s", one_line(exc))
         return 1
+    finally:
+        restore_logging()
 
 
 if __name__ == "__main__":
