@@ -69,10 +69,19 @@ def test_command_help() -> None:
     assert "--new-context" in proc.stdout and "--headers" in proc.stdout
 
 
-def test_bestrefs_missing_required_option_is_a_usage_error(tmp_path: Path) -> None:
-    proc = opencrds("bestrefs", "--headers", tmp_path / "h.json")
-    assert proc.returncode == 2
-    assert "--new-context" in proc.stderr
+def test_bestrefs_without_context_or_observatory_is_one_error(tmp_path: Path) -> None:
+    # As crds, --new-context defaults to the cache's latest context, which needs an observatory.
+    headers = tmp_path / "h.json"
+    headers.write_text("{}")
+    proc = opencrds("bestrefs", "--headers", headers)
+    assert proc.returncode == 1
+    assert len(proc.stderr.splitlines()) == 1 and "--new-context" in proc.stderr
+
+
+def test_bestrefs_without_any_source_is_one_error() -> None:
+    proc = opencrds("bestrefs", "-n", "jwst_0541.pmap")
+    assert proc.returncode == 1
+    assert "Must specify one of: --files" in proc.stderr
 
 
 def test_bestrefs_example_headers_table(crds_cache: Path) -> None:

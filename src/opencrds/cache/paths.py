@@ -53,3 +53,100 @@ def mapping_candidates(name: str, root: str | os.PathLike[str] | None = None,
         root = Path(root)
         return [root / "mappings" / observatory / base, root / "mappings" / base, root / base]
     return [branch_dir("mappings", observatory, environ) / base]
+
+
+# ---- references, modes and flags ------------------------------------------------------------
+
+_TRUE = ("1", "true", "yes", "t", "on")
+SUBDIR_MODES = ("flat", "instrument", "legacy")
+#: HST CDBS name suffix letter -> instrument directory, and the IRAF prefix links of §4.2.
+HST_LETTERS = {"j": "acs", "i": "wfc3", "o": "stis", "l": "cos", "n": "nicmos", "u": "wfpc2",
+               "w": "wfpc2", "x": "foc", "y": "fos", "z": "hrs", "v": "hsp", "m": "synphot"}
+HST_LINKS = {"acs": "jref", "wfc3": "iref", "stis": "oref", "cos": "lref", "nicmos": "nref",
+             "wfpc2": "uref"}
+
+
+def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    """A CRDS boolean variable (``1/true/yes/t/on`` in any case)."""
+    env = os.environ if environ is None else environ
+    return env.get(name, "").strip().lower() in _TRUE
+
+
+def readonly(environ: Mapping[str, str] | None = None) -> bool:
+    """True when the cache must not be written (``CRDS_READONLY_CACHE``)."""
+    return env_flag("CRDS_READONLY_CACHE", environ)
+
+
+def root_config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The config path of the pseudo-observatory ``all`` without its ``/all`` (§4.1)."""
+    path = branch_dir("config", "all", environ)
+    return path.parent if path.name == "all" else path
+
+
+def subdir_mode(observatory: str, environ: Mapping[str, str] | None = None) -> str:
+    """The reference organisation of ``observatory`` (``config/<obs>/ref_cache_subdir_mode``).
+
+    A missing file is created (unless the cache is read-only): ``flat`` when the references
+    directory holds more than 20 entries, else ``instrument``.
+    """
+    env = os.environ if environ is None else environ
+    if any(env.get(f"CRDS_{tag}PATH_SINGLE") for tag in ("REF",)):
+        return "flat"
+    path = branch_dir("config", observatory, env) / "ref_cache_subdir_mode"
+    try:
+        mode = path.read_text().strip()
+    except OSError:
+        mode = ""
+    if mode in SUBDIR_MODES:
+        return mode
+    refdir = branch_dir("references", observatory, env)
+    count = len(os.listdir(refdir)) if refdir.is_dir() else 0
+    mode = "flat" if count > 20 else "instrument"
+    if not readonly(env):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(mode + "\n")
+        except OSError:
+            pass
+    return mode
+
+
+def instrument_of_reference(name: str) -> str:
+    """The instrument of a reference from its name (``unknown`` when it cannot tell)."""
+    from ..rules.naming import properties_from_reference_name
+
+    base = os.path.basename(name)
+    try:
+        return properties_from_reference_name(base).instrument
+    except ValueError:
+        pass
+    stem = base.split(".", 1)[0]
+    if observatory_of(base) not in ("jwst", "roman", "tobs") and "_" in stem:
+        return HST_LETTERS.get(stem.split("_", 1)[0][-1:].lower(), "unknown")
+    return "unknown"
+
+
+def reference_path(name: str, observatory: str | None = None,
+                   environ: Mapping[str, str] | None = None, *, mode: str | None = None,
+                   instrument: str | None = None) -> Path:
+    """Where the reference ``name`` lives in the cache, by the organisation ``mode``."""
+    base = os.path.basename(name)
+    observatory = observatory or observatory_of(base)
+    refdir = branch_dir("references", observatory, environ)
+    mode = mode or subdir_mode(observatory, environ)
+    if mode == "flat":
+        return refdir / base
+    return refdir / (instrument or instrument_of_reference(base)) / base
+
+
+def file_path(name: str, observatory: str | None = None,
+              environ: Mapping[str, str] | None = None) -> Path:
+    """The cache path of any CRDS file: mapping, reference or ``server_config``."""
+    from ..rules.naming import is_mapping
+
+    base = os.path.basename(name)
+    if is_mapping(base):
+        return branch_dir("mappings", observatory or observatory_of(base), environ) / base
+    if base.endswith(".pkl"):
+        return branch_dir("pickles", observatory or observatory_of(base), environ) / base
+    return reference_path(base, observatory, environ)

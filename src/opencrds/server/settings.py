@@ -105,8 +105,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "opencrds": {"level": os.environ.get("OPENCRDS_LOG_LEVEL", "INFO")},
-        "opencrds.rules": {"level": "ERROR"},
+        "opencrds": {"level": os.environ.get("OPENCRDS_LOG_LEVEL", "INFO"), "propagate": True},
+        "opencrds.rules": {"level": "ERROR", "propagate": True},
         "django.request": {"level": "ERROR"},
     },
 }

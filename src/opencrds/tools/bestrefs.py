@@ -1,224 +1,189 @@
-"""``opencrds bestrefs``: best references for dataset headers under a context (TOOLS.md §2.1, §6).
+"""``opencrds bestrefs``: best references for datasets, as ``crds bestrefs`` (TOOLS.md §2.1, §6).
 
-For now the headers come from a JSON file ``{dataset_id: {keyword: value}}`` (data-model
-``META.*`` names or FITS keywords); the full CRDS option set comes later.
+Datasets come from files (``--files``: FITS, GEIS, ASDF, JSON, YAML) or from JSON parameter
+files (``--load-pickles``, ``{dataset_id: header}``). Their best references under
+``--new-context`` are compared with ``--old-context``'s, or with the ones recorded in the
+datasets (``--compare-source-bestrefs``, implied by ``--print-affected[-details]``), or with
+nothing (every result is then an update). Updates can be printed, counted, listed as affected
+products and written into HST FITS headers (``--update-bestrefs``).
 
-Results go to stdout (a table, or JSON ``{dataset_id: {type: result}}``); messages go to stderr.
-Results are judged as ``crds bestrefs`` judges them without comparison switches (TOOLS.md §6.2):
-``NOT FOUND n/a`` is N/A; ``NOT FOUND No match found.``, ``UNDEFINED``, ``NONE``, ``""`` and
-``*`` are treated as N/A too; any other ``NOT FOUND <reason>`` is an error
-``New: Bestref FAILED: <reason>``. Exit status 0 without errors, 1 with any.
+Messages go to stderr in the CRDS format, results to stdout; the closing lines are
+``N errors`` / ``N warnings`` / ``N infos``; the exit status is 0 without errors, 1 with any.
+The modules ``bestrefs_*`` hold the parts: options (``_args``), contexts (``_contexts``),
+sources (``_sources``), lookup and comparison (``_compare``), running (``_parallel``), error
+tracking (``_tracking``), reports (``_report``) and header updates (``_update``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from ..rules.errors import CrdsError
-from .common import ToolError, count, log, log_summary
+from . import bestrefs_report as report
+from .bestrefs_args import add_arguments as _add_arguments
+from .bestrefs_args import finish
+from .bestrefs_compare import Outcome, Processor, Settings
+from .bestrefs_contexts import bad_files, bad_rules_message, resolve_context
+from .bestrefs_parallel import run_batch, want_progress
+from .bestrefs_sources import (
+    combine_parameter_files,
+    make_sources,
+    read_parameter_files,
+    save_headers,
+)
+from .bestrefs_tracking import ErrorTracker, display_id
+from .bestrefs_update import update_files, update_headers
+from .common import ToolError, count, env_verbosity, log
 
-#: Results that ``crds bestrefs`` treats as N/A unless ``--undefined-differences-matter``.
-_UNDEFINED_LIKE = {"UNDEFINED", "NONE", "", "*", "N/A"}
-_INSTRUMENT_KEYS = ("META.INSTRUMENT.NAME", "INSTRUME", "INSTRUMENT")
+_BAD_REFERENCE = "is bad. Use is not recommended,  results may not be scientifically valid."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``opencrds bestrefs``."""
-    parser.add_argument(
-        "-n", "--new-context", required=True, metavar="CONTEXT",
-        help="pipeline context to compute best references with, e.g. jwst_0541.pmap: a name is "
-             "looked up in the cache, a path is read from that file (its children from the "
-             "same directory first)")
-    parser.add_argument(
-        "--cache", metavar="DIR",
-        help="root of a CRDS cache (default: $CRDS_PATH and the other CRDS_* variables)")
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--headers", metavar="FILE.json", dest="headers",
-        help="JSON file of dataset headers, {dataset_id: {keyword: value}} (one such object "
-             "per line is accepted too)")
-    source.add_argument(
-        "--datasets-json", metavar="FILE", dest="headers",
-        help="same as --headers")
-    parser.add_argument(
-        "-t", "--types", nargs="+", metavar="TYPE",
-        help="only these reference types (default: every type of the dataset's instrument)")
-    parser.add_argument(
-        "--format", choices=("table", "json"), default="table",
-        help="output format on stdout (default: table)")
+    _add_arguments(parser)
 
 
-# ---- input --------------------------------------------------------------------------------
-
-def load_headers(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """``{dataset_id: header}`` from a JSON file: one object, or one object per line."""
-    name = os.fspath(path)
-    try:
-        text = Path(name).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ToolError(f"cannot read headers file '{name}': {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ToolError(f"headers file '{name}' is not UTF-8 text: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        data = _json_lines(text)
-        if data is None:
-            raise ToolError(f"headers file '{name}' is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ToolError(f"headers file '{name}' must hold a JSON object "
-                        f"{{dataset_id: {{keyword: value}}}}, not {_json_type(data)}")
-    for dataset_id, header in data.items():
-        if not isinstance(header, dict):
-            raise ToolError(f"headers file '{name}': the header of dataset '{dataset_id}' must "
-                            f"be a JSON object {{keyword: value}}, not {_json_type(header)}")
-    return data
-
-
-def _json_lines(text: str) -> dict[str, Any] | None:
-    """One JSON object per non-blank line, merged; None if any line is not a JSON object."""
-    merged: dict[str, Any] = {}
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
-        return None
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            return None
-        if not isinstance(item, dict):
-            return None
-        merged.update(item)
-    return merged
-
-
-def _json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number",
-             float: "a number", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
-
-
-def instrument_of(header: Mapping[str, Any]) -> str:
-    """The instrument named by a header, upper case, for messages ('UNKNOWN' if none)."""
-    upper = {str(key).upper(): value for key, value in header.items()}
-    for key in _INSTRUMENT_KEYS:
-        if upper.get(key) not in (None, ""):
-            return str(upper[key]).upper()
-    return "UNKNOWN"
-
-
-# ---- judging results ----------------------------------------------------------------------
-
-def failure_reason(value: Any) -> str | None:
-    """The reason text of a failed lookup, or None when ``value`` is a reference or N/A."""
-    if not isinstance(value, str):
-        return None  # tuples and dicts are results of special rmaps
-    text = value.strip()
-    if text.upper().startswith("NOT FOUND"):
-        reason = text[len("NOT FOUND"):].strip()
-        if reason.upper().startswith("N/A") or reason.lower().startswith("no match found"):
-            return None
-        return value.lstrip()[len("NOT FOUND"):]
-    return None
-
-
-def is_na(value: Any) -> bool:
-    """True for results shown as N/A: natural N/A, no match and undefined values."""
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    if text.upper() in _UNDEFINED_LIKE:
-        return True
-    return text.upper().startswith("NOT FOUND") and failure_reason(value) is None
-
-
-# ---- running ------------------------------------------------------------------------------
-
-def compute(context: Any, headers: Mapping[str, Mapping[str, Any]],
-            types: list[str] | None) -> dict[str, dict[str, Any]]:
-    """Best references per dataset (sorted by id), logging an ERROR for each failure."""
+def _load_pipeline_context(spec: str | None, args: argparse.Namespace, which: str
+                           ) -> tuple[Any, str]:
+    """The loaded context and the name or path it was loaded from (for worker processes)."""
     import opencrds
 
-    results: dict[str, dict[str, Any]] = {}
-    for dataset_id in sorted(headers):
-        header = headers[dataset_id]
-        instrument = instrument_of(header)
-        log.debug("===> Processing %s", dataset_id)
-        try:
-            refs = opencrds.get_best_references(context, header, include=types)
-        except CrdsError as exc:
-            log.error("Failed processing %r : %s", dataset_id, exc)
-            continue
-        results[dataset_id] = dict(sorted(refs.items()))
-        for reftype, value in results[dataset_id].items():
-            reason = failure_reason(value)
-            if reason is not None:
-                log.error("instrument=%r type=%r data=%r ::  New: Bestref FAILED: %s",
-                          instrument, reftype.upper(), dataset_id, reason)
+    name = resolve_context(spec, args.observatory, args.cache)
+    context = opencrds.load_context(name, cache=args.cache)
+    if getattr(context, "kind", None) != "pipeline":
+        raise ToolError(f"--{which}-context must be a pipeline context (.pmap), not '{name}'")
+    return context, name
+
+
+def _settings(args: argparse.Namespace, new: str, old: str | None, verbosity: int
+              ) -> Settings:
+    file_mode = args.files is not None
+    compare_source = args.compare_source_bestrefs or (
+        old is None and (args.print_affected or args.print_affected_details))
+    return Settings(
+        new_context=new, old_context=old,
+        cache=args.cache, compare_source=compare_source,
+        types=tuple(args.types) if args.types else None,
+        skip_types=frozenset(args.skip_types),
+        undefined_matter=args.undefined_differences_matter,
+        na_matter=args.na_differences_matter,
+        differences_are_errors=args.differences_are_errors,
+        show_changes=file_mode or args.print_new_references or verbosity >= 30,
+        file_mode=file_mode, updating=args.update_bestrefs, update_pickle=args.update_pickle,
+        keep_results=args.format is not None,
+        keep_headers=bool(args.save_pickle) and file_mode,
+        debug=verbosity > 0)
+
+
+class _Replayer:
+    """Logs each outcome's messages in order (tracked errors through the tracker) and keeps
+    the rest of the outcome for the reports."""
+
+    def __init__(self, tracker: ErrorTracker) -> None:
+        self.tracker = tracker
+        self.outcomes: list[Outcome] = []
+
+    def __call__(self, out: Outcome) -> None:
+        for level, text, track in out.messages:
+            if track is None:
+                log.log(level, "%s", text)
             else:
-                log.debug("instrument=%r type=%r data=%r ::  Bestref FOUND: %r",
-                          instrument, reftype.upper(), dataset_id, value)
-    return results
+                self.tracker.error(*track, text)
+        out.messages = []
+        self.outcomes.append(out)
+
+
+def _check_bad_references(outcomes: Sequence[Outcome], bad: frozenset[str],
+                          tracker: ErrorTracker, allow: bool) -> None:
+    """A tracked error (or warning) for each new assignment of a bad reference."""
+    if not bad:
+        return
+    for out in outcomes:
+        for reftype, _old, new in out.updates:
+            if new in bad:  # the warning names the dataset in full, the error as tracked
+                data = out.name if allow else display_id(out.name)
+                tracker.error(out.instrument, reftype, data,
+                              f"File {new.upper()!r} {_BAD_REFERENCE}", allow=allow)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``opencrds bestrefs``; 0 without errors, 1 with any."""
-    import opencrds
+    started = datetime.now()
+    args = finish(args)
+    verbosity = env_verbosity() if args.verbosity is None else args.verbosity
+    loaded = read_parameter_files(args.load_pickles)
+    new, new_name = _load_pipeline_context(args.new_context, args, "new")
+    old, old_name = (_load_pipeline_context(args.old_context, args, "old") if args.old_context
+                     else (None, None))
+    tracker = ErrorTracker(args.max_errors_per_class, args.unique_delimiter)
+    bad = bad_files(new.observatory, args.cache)
+    for which, context in (("New", new), ("Old", old)):
+        message = bad_rules_message(context, bad, which) if context is not None else None
+        if message and args.allow_bad_rules:
+            log.warning("%s", message)
+        elif message:
+            tracker.error("ALL", "ALL", "ALL", message)
 
-    headers = load_headers(args.headers)
-    log.debug("Loaded %d datasets from '%s'.", len(headers), args.headers)
-    context = opencrds.load_context(args.new_context, cache=args.cache)
-    if getattr(context, "kind", None) != "pipeline":
-        raise ToolError(f"--new-context must be a pipeline context (.pmap), "
-                        f"not '{args.new_context}'")
-    types = [t.lower() for t in args.types] if args.types else None
-    if not headers:
-        log.warning("No datasets in '%s'.", args.headers)
-    results = compute(context, headers, types)
-    if args.format == "json":
-        json.dump(results, sys.stdout, indent=2, sort_keys=True, default=list)
-        sys.stdout.write("\n")
-    else:
-        print_table(results, headers, context.name)
+    parameters = combine_parameter_files(loaded)
+    sources = make_sources(args.files, parameters, args.only_ids, args.drop_ids)
+    settings = _settings(args, new_name, old_name, verbosity)
+    if not settings.comparing:
+        log.info("No comparison context or source comparison requested.")
+    if settings.file_mode and not args.update_bestrefs:
+        log.info("No file header updates requested;  dry run.  Use --update-bestrefs to update "
+                 "FITS headers.")
+
+    replay = _Replayer(tracker)
+    show_progress = want_progress(args.progress, len(sources)) and verbosity >= 0
+    run_batch(settings, sources, Processor(settings, new, old), args.processes, show_progress,
+              replay)
+    outcomes = replay.outcomes
+    _post_process(args, outcomes, parameters, new, bad, tracker)
+
+    if args.dump_unique_errors:
+        tracker.dump(args.unique_threshold, count("ERROR") + tracker.suppressed)
+    tracker.write_files(args.unique_threshold, args.unique_errors_file, args.all_errors_file)
+    if args.stats:
+        report.log_stats(started, datetime.now(), sum(out.loaded for out in outcomes))
     sys.stdout.flush()
-    log_summary()
-    return 1 if count("ERROR") else 0
+    return 1 if report.log_summary(tracker.suppressed) else 0
 
 
-def print_table(results: Mapping[str, Mapping[str, Any]],
-                headers: Mapping[str, Mapping[str, Any]], context_name: str) -> None:
-    """Results as a table on stdout, one row per dataset and type."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+def _post_process(args: argparse.Namespace, outcomes: list[Outcome],
+                  parameters: dict[str, dict[str, Any]], new: Any, bad: frozenset[str],
+                  tracker: ErrorTracker) -> None:
+    """Outputs and updates after processing, in the order of TOOLS.md §6.3."""
+    if args.save_pickle:
+        if args.update_pickle:
+            update_headers(parameters, outcomes)
+        headers = _saved_headers(args, outcomes, parameters)
+        save_headers(args.save_pickle, headers)
+    _check_bad_references(outcomes, bad, tracker, args.allow_bad_references)
+    if args.print_new_references:
+        report.print_new_references(outcomes)
+    if args.format:
+        report.print_results(outcomes, args.format, new.name)
+    if args.update_bestrefs and args.files is not None:
+        update_files(outcomes, new.name, new.observatory)
+    if args.print_update_counts:
+        report.log_update_counts(outcomes)
+    if args.print_affected:
+        report.print_affected(outcomes)
+    if args.print_affected_details:
+        report.print_affected_details(outcomes)
 
-    # On a terminal the table fits its width (long names fold); elsewhere (files, pipes) it
-    # takes its natural width, so that names are never folded or cut, whatever $COLUMNS says.
-    tty = sys.stdout.isatty()
-    console = Console(file=sys.stdout, width=None if tty else 100_000, highlight=False)
-    table = Table(title=f"Best references under {context_name}", title_justify="left")
-    table.add_column("dataset", no_wrap=True)
-    table.add_column("instrument", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("best reference", overflow="fold")
-    for number, (dataset_id, refs) in enumerate(results.items()):
-        if number:
-            table.add_section()
-        instrument = instrument_of(headers[dataset_id]).lower()
-        for row, (reftype, value) in enumerate(refs.items()):
-            if failure_reason(value) is not None:
-                cell = Text(str(value), style="bold red")
-            elif is_na(value):
-                natural = str(value).strip().upper() in ("N/A", "NOT FOUND N/A")
-                cell = Text("N/A" if natural else str(value), style="dim")
-            else:
-                cell = Text(value if isinstance(value, str) else json.dumps(value, default=list))
-            table.add_row(Text(dataset_id if row == 0 else ""),
-                          Text(instrument if row == 0 else ""), Text(reftype), cell)
-    console.print(table)
+
+def _saved_headers(args: argparse.Namespace, outcomes: Sequence[Outcome],
+                   parameters: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The headers ``--save-pickle`` writes: the loaded ones (or the files'), only-ids first."""
+    if args.files is not None:
+        headers = {out.name: out.header for out in outcomes if out.header is not None}
+    else:
+        headers = parameters
+    if args.only_ids is not None:
+        wanted = set(args.only_ids)
+        headers = {name: header for name, header in headers.items() if name in wanted}
+    return headers

@@ -26,6 +26,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "compute best references for dataset headers under a context"),
     "serve": ("opencrds.tools.serve", "run the OpenCRDS server (JSON-RPC, downloads, admin)"),
     "manage": ("opencrds.tools.manage", "run a Django management command of the server"),
+    "certify": ("opencrds.tools.certify", "check references and rules before delivery"),
+    "checksum": ("opencrds.tools.checksum", "add or verify mapping sha1sums, FITS checksums"),
+    "refactor": ("opencrds.tools.refactor", "insert, replace or delete references in an rmap"),
+    "newcontext": ("opencrds.tools.newcontext", "new imaps and pmap from a context and new rmaps"),
+    "diff": ("opencrds.tools.diff", "logical differences of mappings, FITS/text diffs of files"),
+    "uses": ("opencrds.tools.uses", "list the cached mappings that refer to given files"),
+    "uniqname": ("opencrds.tools.uniqname", "rename HST references to unique timestamp names"),
+    "sync": ("opencrds.tools.sync", "download, verify, organize and purge the local CRDS cache"),
+    "list": ("opencrds.tools.list", "list cache, configuration, contexts and file information"),
 }
 
 

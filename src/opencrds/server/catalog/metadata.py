@@ -104,6 +104,8 @@ class _TolerantLoader:
 
 
 def _meta_metadata(tree: Any) -> dict[str, Any]:
+    if isinstance(tree, dict) and "meta" not in tree and isinstance(tree.get("roman"), dict):
+        tree = tree["roman"]  # Roman data models keep everything under 'roman'
     meta = tree.get("meta", {}) if isinstance(tree, dict) else {}
     if not isinstance(meta, dict):
         return {}

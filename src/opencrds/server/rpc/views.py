@@ -1,10 +1,91 @@
-"""Placeholder; replaced below."""
-from django.http import JsonResponse
+"""HTTP views: the JSON-RPC endpoint and ``/health``."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+import opencrds
+
+from ..catalog import queries
+from . import methods
+from .jsonrpc import InvalidRequest, RpcError, handle
+
+log = logging.getLogger("opencrds.server.rpc")
+
+CONTENT_TYPE = "application/json-rpc"
 
 
-def json_rpc(request, suffix=""):
-    return JsonResponse({})
+def _error_response(error: RpcError, status: int) -> HttpResponse:
+    body = json.dumps({"jsonrpc": "1.0", "id": None, "error": error.as_error(), "result": None})
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPE)
 
 
-def health(request):
-    return JsonResponse({"status": "ok"})
+def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The raw request body, or None if it is larger than ``limit`` bytes."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        stream = request.META["wsgi.input"]  # Django reads nothing without a Content-Length
+    else:
+        stream = request
+    data = b""
+    while len(data) <= limit:
+        chunk = stream.read(limit + 1 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return None if len(data) > limit else data
+
+
+@csrf_exempt
+def json_rpc(request: HttpRequest, suffix: str = "") -> HttpResponse:
+    """POST ``/json/`` (or any path below it): the method comes from the body, never the URL.
+
+    The body is JSON whatever the Content-Type says (the client sends it form-encoded).
+    Application errors are HTTP 200 with an ``error`` object; only transport problems
+    (wrong HTTP method, oversized body) get another status.
+    """
+    if request.method != "POST":
+        response = _error_response(InvalidRequest("JSON-RPC requests must be POSTed"), 405)
+        response["Allow"] = "POST"
+        return response
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = _read_body(request, limit)
+    if body is None:
+        # gunicorn drops the connection afterwards rather than drain a large unread body
+        return _error_response(InvalidRequest(f"request body larger than {limit} bytes"), 413)
+    methods.set_request(request)
+    try:
+        text = handle(body)
+    finally:
+        methods.set_request(None)
+    return HttpResponse(text, content_type=CONTENT_TYPE)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness: database reachable, observatory configured."""
+    status = {"status": "ok", "version": opencrds.__version__}
+    try:
+        connection.ensure_connection()
+        observatory = queries.server_observatory()
+        status["observatory"] = observatory
+        status["operational_context"] = queries.default_contexts(observatory)["operational"]
+        status["revision"] = queries.revision(observatory)[0]
+    except queries.NotConfigured as exc:
+        status.update(status="error", error=str(exc))
+        return JsonResponse(status, status=503)
+    except Exception as exc:
+        log.warning("health check failed: %s", exc)
+        status.update(status="error", error=f"{type(exc).__name__} (see the server log)")
+        return JsonResponse(status, status=503)
+    return JsonResponse(status)

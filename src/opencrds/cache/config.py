@@ -1,0 +1,61 @@
+"""The cached server configuration: ``config/<obs>/server_config`` and ``bad_files.txt``
+(TOOLS.md §4.3), written as a Python literal and read with the mapping literal parser."""
+
+from __future__ import annotations
+
+import pprint
+from pathlib import Path
+from typing import Any
+
+from ..rules.errors import CrdsError
+from ..rules.parser import parse_literal
+from .paths import branch_dir, readonly
+from .storage import write_text_atomic
+
+
+class CacheConfigError(CrdsError):
+    """No usable cached server configuration."""
+
+
+def server_config_path(observatory: str) -> Path:
+    return branch_dir("config", observatory) / "server_config"
+
+
+def load_server_config(observatory: str) -> dict[str, Any]:
+    """The cached server info of ``observatory`` (``status='cache'``, ``connected=False``)."""
+    path = server_config_path(observatory)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CacheConfigError(f"CRDS server connection and cache load FAILED.  Cannot "
+                               f"continue.  ({path}: {exc.strerror})") from None
+    info = parse_literal(text, str(path))
+    if not isinstance(info, dict):
+        raise CacheConfigError(f"'{path}' does not hold a dict")
+    info = dict(info)
+    info["status"], info["connected"] = "cache", False
+    return info
+
+
+def _plain(value: Any) -> Any:
+    """JSON-like types only, so the text survives the literal parser."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def save_server_config(observatory: str, info: dict[str, Any]) -> bool:
+    """Write ``info`` and ``bad_files.txt`` atomically; False (nothing written) if read-only."""
+    if readonly():
+        return False
+    directory = branch_dir("config", observatory)
+    write_text_atomic(directory / "server_config", pprint.pformat(_plain(info)) + "\n")
+    write_text_atomic(directory / "bad_files.txt", "\n".join(info.get("bad_files_list", [])))
+    return True
+
+
+def bad_files(info: dict[str, Any]) -> frozenset[str]:
+    """The scientifically invalid files named by server info."""
+    return frozenset(info.get("bad_files_list") or ())

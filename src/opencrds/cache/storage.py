@@ -1,0 +1,89 @@
+"""Writing into the cache safely: temp file in the same directory, verify, rename (§4.5)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..rules.errors import CrdsError
+from .paths import readonly
+
+
+class CrdsDownloadError(CrdsError):
+    """A download failed or did not match the server's size or sha1sum."""
+
+
+class ReadonlyCacheError(CrdsError):
+    """A write was attempted on a read-only cache."""
+
+
+def check_writable() -> None:
+    if readonly():
+        raise ReadonlyCacheError("Readonly cache, cannot download files")
+
+
+def sha1_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Lower-case hex SHA-1 of a whole file."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as stream:
+        while block := stream.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def temp_name(target: Path) -> Path:
+    """A unique temporary name beside ``target`` (never the real name)."""
+    return target.with_name(f".tmp_{target.name}_{os.getpid()}_{uuid.uuid4().hex[:8]}")
+
+
+def write_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
+                   size: int | None = None, sha1: str | None = None) -> int:
+    """Write ``chunks`` to ``target`` atomically, checking ``size`` and ``sha1`` first.
+
+    Nothing appears under the real name unless every byte arrived and matched; the temp file
+    is removed on any failure (including an exception raised by ``chunks``).
+    """
+    check_writable()
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(target)
+    digest, written = hashlib.sha1(), 0
+    try:
+        with open(tmp, "wb") as stream:
+            for block in chunks:
+                stream.write(block)
+                digest.update(block)
+                written += len(block)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if size is not None and written != int(size):
+            raise CrdsDownloadError(f"downloaded file size {written} does not match server "
+                                    f"size {int(size)} for '{target.name}'")
+        if sha1 and sha1.lower() != "none" and digest.hexdigest() != sha1.lower():
+            raise CrdsDownloadError(f"downloaded file '{target.name}' sha1sum "
+                                    f"{digest.hexdigest()!r} does not match server sha1sum "
+                                    f"{sha1!r}")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return written
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
+    """Replace ``target`` with ``text`` atomically (temp file + rename)."""
+    write_verified(target, [text.encode("utf-8")])
+
+
+def remove(path: str | os.PathLike[str]) -> bool:
+    """Remove a cached file unless the cache is read-only; True if it was removed."""
+    if readonly():
+        return False
+    try:
+        os.remove(path)
+        return True
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,118 @@
+"""What certification runs against: options, observatory definitions, the comparison context
+and the cache."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cache.paths import branch_dir
+from ..observatories.definitions import ObservatoryDefinition, load_crds_definitions
+from ..observatories.generic import read_definitions
+
+log = logging.getLogger("opencrds.certify")
+
+DEFINITIONS_VAR = "OPENCRDS_DEFINITIONS_PATH"
+OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
+Report = Callable[[str, str], None]
+
+
+@dataclass
+class CertifyOptions:
+    """Switches of ``certify`` that change what is checked (TOOLS.md §2.3)."""
+
+    observatory: str | None = None
+    comparison_context: str | None = None
+    comparison_reference: str | None = None
+    deep: bool = False
+    exist: bool = False
+    dont_recurse_mappings: bool = False
+    dont_parse: bool = False
+    dump_provenance: bool = False
+    cache: str | None = None
+    definitions_dirs: tuple[str, ...] = field(default_factory=tuple)
+
+
+def definitions_dirs(options: CertifyOptions) -> list[Path]:
+    """Directories that may hold ``<observatory>/`` definitions."""
+    dirs = list(options.definitions_dirs)
+    dirs += [d for d in os.environ.get(DEFINITIONS_VAR, "").split(os.pathsep) if d]
+    return [Path(d) for d in dirs]
+
+
+@functools.lru_cache(maxsize=16)
+def _load(path: str) -> ObservatoryDefinition:
+    root = Path(path)
+    if (root / "specs").is_dir():
+        return load_crds_definitions(root)
+    return read_definitions(root)
+
+
+def definition_for(observatory: str, options: CertifyOptions) -> ObservatoryDefinition | None:
+    """The definitions of ``observatory``, or None when none are configured."""
+    for root in definitions_dirs(options):
+        for candidate in (root / observatory, root):
+            if (candidate / "specs").is_dir() or (candidate / "observatory.yaml").is_file():
+                if candidate.name == observatory or candidate == root / observatory:
+                    return _load(str(candidate))
+    from ..observatories.generic import registered_definition
+
+    return registered_definition(observatory)
+
+
+def _cache_env(options: CertifyOptions) -> dict[str, str]:
+    env = dict(os.environ)
+    if options.cache:
+        env["CRDS_PATH"] = options.cache
+    return env
+
+
+def mapping_path(name: str, observatory: str, options: CertifyOptions) -> Path:
+    """Where mapping ``name`` is in the cache."""
+    return branch_dir("mappings", observatory, _cache_env(options)) / os.path.basename(name)
+
+
+def reference_path(name: str, observatory: str, options: CertifyOptions) -> Path | None:
+    """The cached copy of reference ``name`` (flat or instrument sub-directory), or None."""
+    root = branch_dir("references", observatory, _cache_env(options))
+    base = os.path.basename(name)
+    candidates = [root / base]
+    parts = base.split("_")
+    if len(parts) > 1:
+        candidates.append(root / parts[1] / base)
+    candidates += list(root.glob(f"*/{base}")) if root.is_dir() else []
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def default_context(observatory: str, options: CertifyOptions) -> str | None:
+    """The operational context from the cached ``server_config``, else the newest pmap."""
+    config = branch_dir("config", observatory, _cache_env(options)) / "server_config"
+    try:
+        info = ast.literal_eval(config.read_text(encoding="utf-8"))
+        for key in ("operational_context", "edit_context"):
+            if isinstance(info, dict) and isinstance(info.get(key), str):
+                return info[key]
+    except (OSError, ValueError, SyntaxError):
+        pass
+    mappings = branch_dir("mappings", observatory, _cache_env(options))
+    pmaps = sorted(p.name for p in mappings.glob(f"{observatory}_[0-9]*.pmap"))
+    return pmaps[-1] if pmaps else None
+
+
+def observatory_of_file(path: str, text_hint: str = "") -> str | None:
+    """The observatory implied by a file name (or a mapping's header text)."""
+    base = os.path.basename(path).lower()
+    for obs in OBSERVATORIES:
+        if base.startswith(obs + "_") or base.startswith(obs + ".") or base.startswith(
+                obs + "-"):
+            return obs
+    lowered = text_hint.lower()
+    for obs in OBSERVATORIES:
+        if f"'observatory' : '{obs}'" in lowered or f"'observatory': '{obs}'" in lowered:
+            return obs
+    return None

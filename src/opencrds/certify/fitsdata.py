@@ -1,0 +1,105 @@
+"""What the FITS certifier needs from a file: verification, array properties, table columns."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from .constraints import ArrayInfo
+
+Report = Callable[[str, str], None]
+
+
+def verify_fits(path: str, report: Report) -> bool:
+    """Open with checksum verification and ``verify('exception')``; False on failure."""
+    from astropy.io import fits
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with fits.open(path, checksum=True) as hdus:
+                hdus.verify("exception")
+                names = [hdu.name.upper() for hdu in hdus]
+        except Exception as exc:  # noqa: BLE001 - any astropy failure is one error
+            report("ERROR", f"Validation error : {type(exc).__name__} : {exc}")
+            return False
+    for warning in caught:  # astropy's warnings become CRDS warnings (TOOLS.md §1.7)
+        category = warning.category.__name__
+        report("WARNING", f"{category} : {warning.filename.rsplit('/', 1)[-1]} : "
+               f"{warning.message}")
+    if "ASDF" in names:
+        report("ERROR", "FITS file contains an 'ASDF' extension, which is not allowed.")
+        return False
+    return True
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype)
+
+
+def fits_arrays(path: str, load_data: bool) -> tuple[dict[str, ArrayInfo], dict[str, list[Any]]]:
+    """``{HDU name or EXTn: ArrayInfo}`` and ``{column: all values over table HDUs}``."""
+    from astropy.io import fits
+
+    arrays: dict[str, ArrayInfo] = {}
+    columns: dict[str, list[Any]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fits.open(path, memmap=True) as hdus:
+            for index, hdu in enumerate(hdus):
+                info = _info(hdu, index, load_data)
+                name = (hdu.name or "").upper()
+                if name and name != "PRIMARY":
+                    key = name if name not in arrays else f"{name}__{hdu.ver}"
+                    arrays.setdefault(key, info)
+                    arrays.setdefault(f"{name}__{hdu.ver}", info)
+                arrays[f"EXT{index}"] = info
+                if name == "PRIMARY":
+                    arrays["PRIMARY"] = info
+                if info.KIND == "TABLE" and hdu.data is not None:
+                    for column in hdu.columns.names:
+                        values = list(hdu.data[column])
+                        columns.setdefault(column.upper(), []).extend(values)
+    return arrays, columns
+
+
+def _info(hdu: Any, index: int, load_data: bool) -> ArrayInfo:
+    from astropy.io import fits
+
+    if isinstance(hdu, (fits.BinTableHDU, fits.TableHDU)):
+        names = tuple(c.upper() for c in hdu.columns.names)
+        types = {c.name.upper(): str(hdu.data.dtype[c.name]) if hdu.data is not None else ""
+                 for c in hdu.columns}
+        return ArrayInfo(SHAPE=(hdu.header.get("NAXIS2", 0),), KIND="TABLE",
+                         DATA_TYPE="table", COLUMN_NAMES=names, EXTENSION=index,
+                         DATA=hdu.data if load_data else None, COLUMN_TYPES=types)
+    shape = tuple(hdu.shape) if hdu.shape else ()
+    dtype = ""
+    bitpix = hdu.header.get("BITPIX")
+    if bitpix is not None:
+        dtype = {8: "uint8", 16: "int16", 32: "int32", 64: "int64", -32: "float32",
+                 -64: "float64"}.get(bitpix, str(bitpix))
+        if hdu.header.get("BZERO") == 32768 and bitpix == 16:
+            dtype = "uint16"
+    data = None
+    if load_data and shape:
+        try:
+            data = hdu.data
+        except Exception:  # noqa: BLE001
+            data = None
+    return ArrayInfo(SHAPE=shape, KIND="IMAGE", DATA_TYPE=dtype, EXTENSION=index, DATA=data)
+
+
+def table_hdus(path: str) -> list[tuple[int, Any]]:
+    """``(index, recarray)`` of every table HDU with data."""
+    from astropy.io import fits
+
+    found = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fits.open(path) as hdus:
+            for index, hdu in enumerate(hdus):
+                if isinstance(hdu, (fits.BinTableHDU, fits.TableHDU)) and hdu.data is not None:
+                    found.append((index, hdu.data.copy()))
+    return found

@@ -1,0 +1,181 @@
+"""Certify reference files (TOOLS.md §5.2): format, header constraints, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..io import HeaderError, read_header
+from ..io.formats import ASDF, FITS, GEIS, JSON, YAML, detect_format
+from ..observatories.definitions import DefinitionError, ObservatoryDefinition
+from .constraints import ArrayInfo, ConstraintChecker
+from .context import CertifyOptions, definition_for
+from .tables import check_table
+
+Report = Callable[[str, str], None]
+
+_INSTRUMENT_KEYS = ("INSTRUME", "META.INSTRUMENT.NAME", "ROMAN.META.INSTRUMENT.NAME")
+_TYPE_KEYS = ("REFTYPE", "META.REFTYPE", "ROMAN.META.REFTYPE")
+
+
+@dataclass
+class RefIdentity:
+    """Instrument and type of a reference (lower case)."""
+
+    instrument: str
+    filekind: str
+
+
+def file_format(path: str) -> str:
+    """FITS, ASDF, JSON, YAML, GEIS or UNKNOWN."""
+    try:
+        return detect_format(path)[0]
+    except HeaderError:
+        return "UNKNOWN"
+
+
+def check_loadable(path: str, kind: str, report: Report) -> bool:
+    """Format-level checks: FITS verify, JSON/YAML/ASDF parse. False stops the file."""
+    if kind == FITS:
+        from .fitsdata import verify_fits
+
+        ok = verify_fits(path, report)
+        if ok:
+            report("INFO", f"FITS file {os.path.basename(path)!r} conforms to FITS standards.")
+        return ok
+    if kind in (JSON, YAML):
+        try:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+            if kind == JSON:
+                data = json.loads(text)
+            else:
+                import yaml
+
+                data = yaml.safe_load(text)
+        except Exception as exc:  # noqa: BLE001
+            what = "JSON" if kind == JSON else "YAML"
+            report("ERROR", f"Validation error : {what} wouldn't load from {path!r} : "
+                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            return False
+        if not isinstance(data, dict):
+            report("ERROR", "Validation error : string indices must be integers, not 'str'")
+            return False
+        return True
+    if kind == ASDF:
+        import asdf
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                with asdf.open(path, lazy_load=True, memmap=False) as handle:
+                    handle.tree  # noqa: B018 - force the tree to load
+            except Exception as exc:  # noqa: BLE001
+                text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                report("ERROR", f"Validation error : {type(exc).__name__} : {text}")
+                return False
+    return True
+
+
+def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
+             name: str) -> RefIdentity:
+    """The instrument and type of a reference from its header (ValueError if unknown)."""
+    instrument = next((header[k] for k in _INSTRUMENT_KEYS
+                       if header.get(k, "UNDEFINED") != "UNDEFINED"), None)
+    if header.get("DBTABLE", "UNDEFINED") != "UNDEFINED":
+        instrument = "synphot"  # synphot tables name their type in DBTABLE
+    if instrument is None:
+        raise ValueError(f"Can't determine instrument for {name!r}. CAL references must "
+                         "define INSTRUME, SYNPHOT references define DBTABLE.")
+    instrument = instrument.strip().lower()
+    if definition is not None and definition.instrument_aliases:
+        instrument = definition.instrument_aliases.get(instrument, instrument)
+    if instrument == "synphot" and definition is not None:
+        try:
+            return RefIdentity(instrument, definition.filetype_to_filekind(
+                instrument, header["DBTABLE"].strip()))
+        except (DefinitionError, KeyError):
+            pass
+    reftype = next((header[k] for k in _TYPE_KEYS if header.get(k, "UNDEFINED") != "UNDEFINED"),
+                   None)
+    if reftype is not None:
+        return RefIdentity(instrument, reftype.strip().lower())
+    filetype = header.get("FILETYPE", header.get("CDBSFILE", "UNDEFINED"))
+    if definition is not None:
+        if filetype != "UNDEFINED":
+            try:
+                return RefIdentity(instrument, definition.filetype_to_filekind(
+                    instrument, filetype.strip()))
+            except DefinitionError:
+                pass
+        suffix = os.path.splitext(name)[0].rsplit("_", 1)[-1]
+        try:
+            return RefIdentity(instrument, definition.suffix_to_filekind(instrument, suffix))
+        except DefinitionError:
+            pass
+    raise ValueError(f"Can't determine type for {name!r} of instrument {instrument!r}")
+
+
+def certify_reference(path: str, observatory: str, options: CertifyOptions, report: Report,
+                      context_name: str, parkeys: Callable[[RefIdentity], frozenset[str]]
+                      ) -> RefIdentity | None:
+    """All reference checks of one file; returns its identity when it could be found."""
+    kind = file_format(path)
+    name = os.path.basename(path)
+    if kind == "UNKNOWN":
+        report("WARNING", f"No certifier defined for {name!r}")
+        return None
+    if not check_loadable(path, kind, report):
+        return None
+    try:
+        header = read_header(path)
+    except HeaderError as exc:
+        report("ERROR", f"Validation error : {exc}")
+        return None
+    definition = definition_for(observatory, options)
+    try:
+        ident = identify(header, definition, name)
+    except ValueError as exc:
+        report("ERROR", f"Validation error : {exc}")
+        return None
+    if definition is None:
+        return ident
+    constraints = definition.constraints_for(ident.instrument, ident.filekind, "tpn")
+    arrays: dict[str, ArrayInfo] = {}
+    columns: dict[str, list[Any]] = {}
+    if kind == FITS:
+        from .fitsdata import fits_arrays
+
+        load_data = any(c.keytype_code == "D" for c in constraints)
+        arrays, columns = fits_arrays(path, load_data)
+    try:
+        required = parkeys(ident)
+    except ValueError as exc:
+        report("ERROR", f"Validation error : {exc}")
+        return ident
+    checker = ConstraintChecker(header, report, arrays, columns, required)
+    checker.check_all(constraints)
+    if kind == FITS:
+        _tables(path, ident, definition, options, report, context_name)
+    if kind == GEIS:
+        pass
+    return ident
+
+
+def _tables(path: str, ident: RefIdentity, definition: ObservatoryDefinition,
+            options: CertifyOptions, report: Report, context_name: str) -> None:
+    try:
+        spec = definition.type_of(ident.instrument, ident.filekind)
+    except DefinitionError:
+        return
+    if not spec.unique_rowkeys:
+        return
+    try:
+        check_table(path, spec.unique_rowkeys, report, options.comparison_reference,
+                    context_name)
+    except Exception as exc:  # noqa: BLE001
+        report("ERROR", f"Checking reference modes for {path!r} : {exc}")

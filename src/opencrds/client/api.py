@@ -1,0 +1,165 @@
+"""The library entry points: ``opencrds.getreferences`` and ``opencrds.get_default_context``
+(the behaviour of ``crds.getreferences``; TOOLS.md §3.2, §4.5, §4.9)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..cache.config import bad_files
+from ..cache.paths import env_flag, file_path
+from ..rules.errors import CrdsError
+from .download import Downloader
+from .modes import effective_mode
+from .rpc import RpcClient, server_url
+from .serverinfo import default_observatory, fetch_server_info
+from .specifiers import ContextSpecError, resolve
+
+log = logging.getLogger("opencrds")
+
+
+class CrdsLookupError(CrdsError):
+    """A best reference could not be determined."""
+
+
+class CrdsBadRulesError(CrdsError):
+    """The final context contains scientifically invalid mappings."""
+
+
+class CrdsBadReferenceError(CrdsError):
+    """A recommended reference is scientifically invalid."""
+
+
+def _final_context(spec: str | None, info: dict[str, Any], client: RpcClient) -> str:
+    observatory = info["observatory"]
+    env = os.environ.get("CRDS_CONTEXT")
+    if spec is None and env:
+        spec = env
+    if spec is None:
+        if observatory == "jwst" and info.get("connected"):
+            try:
+                return resolve("build", info, client)
+            except CrdsError:
+                log.warning("Calibration SW not found, defaulting to latest.")
+        spec = f"{observatory}-latest"
+    if spec in ("build", f"{observatory}-build") and not info.get("connected"):
+        spec = f"{observatory}-latest"
+    return resolve(spec, info, client)
+
+
+def get_default_context(observatory: str | None = None, state: str | None = None) -> str:
+    """The default context of ``observatory`` (``CRDS_CONTEXT`` honoured), online or cached."""
+    observatory = default_observatory(observatory)
+    with RpcClient(server_url(observatory)) as client:
+        info = fetch_server_info(observatory, client)
+        if state:
+            return resolve(f"{observatory}-{state}", info, client)
+        return _final_context(None, info, client)
+
+
+def _sync_mappings(context: str, info: dict[str, Any], client: RpcClient,
+                   downloader: Downloader) -> None:
+    """Fetch the mapping closure of ``context`` when online and something is missing."""
+    if not info.get("connected"):
+        return
+    if file_path(context, info["observatory"]).exists():
+        names = [context]
+        try:
+            from .contexts import load_context
+
+            names = load_context(context).mapping_names()
+        except CrdsError:
+            names = client.call("get_mapping_names", context)
+    else:
+        names = client.call("get_mapping_names", context)
+    missing = downloader.missing(names)
+    if missing:
+        _, errors = downloader.fetch(missing)
+        if errors:
+            raise next(iter(errors.values()))
+
+
+def _check_bad_rules(context: Any, header: Mapping[str, Any], bad: frozenset[str]) -> None:
+    if not bad:
+        return
+    try:
+        conventions = context.conventions
+        translated = conventions.condition_lookup_header(conventions.translate_keys(header))
+        names = [context.name, *context.get_imap(context.get_instrument(translated))
+                 .mapping_names()]
+    except Exception:
+        names = context.mapping_names()
+    offending = sorted(set(names) & bad)
+    if offending:
+        message = (f"Final context '{context.name}' is marked as scientifically invalid "
+                   f"based on: {offending}")
+        if not env_flag("CRDS_ALLOW_BAD_RULES"):
+            raise CrdsBadRulesError(message)
+        log.warning("%s", message)
+
+
+def _local_bestrefs(context_name: str, header: Mapping[str, Any],
+                    reftypes: list[str] | None, bad: frozenset[str]) -> dict[str, Any]:
+    from ..rules.conditioning import get_best_references
+    from .contexts import load_context
+
+    context = load_context(context_name)
+    _check_bad_rules(context, header, bad)
+    return get_best_references(context, header, reftypes)
+
+
+def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None = None,
+                  context: str | None = None, ignore_cache: bool = False,
+                  observatory: str | None = None) -> dict[str, str]:
+    """Best references for a dataset header, downloaded when missing: ``{type: path}``.
+
+    Not-applicable types map to ``'N/A'``; other lookup failures raise CrdsLookupError; bad
+    rules or references raise unless ``CRDS_ALLOW_BAD_RULES``/``CRDS_ALLOW_BAD_REFERENCES``.
+    """
+    observatory = default_observatory(observatory)
+    types = [t.lower() for t in reftypes] if reftypes is not None else None
+    with RpcClient(server_url(observatory)) as client:
+        info = fetch_server_info(observatory, client, save=True)
+        try:
+            final = _final_context(context, info, client)
+        except ContextSpecError:
+            raise
+        downloader = Downloader(observatory, info)
+        try:
+            bad = bad_files(info)
+            if effective_mode(info) == "remote":
+                bestrefs = client.call("get_best_references", final, dict(parameters), types)
+            else:
+                _sync_mappings(final, info, client, downloader)
+                bestrefs = _local_bestrefs(final, parameters, types, bad)
+            result: dict[str, str] = {}
+            wanted: list[str] = []
+            for filekind, value in sorted(bestrefs.items()):
+                text = str(value)
+                if text.upper().startswith("NOT FOUND"):
+                    if "n/a" in text.lower():
+                        result[filekind] = "N/A"
+                        continue
+                    raise CrdsLookupError(f"Error determining best reference for "
+                                          f"'{filekind}' = {text[len('NOT FOUND'):].strip()}")
+                if text.upper() == "N/A":
+                    result[filekind] = "N/A"
+                    continue
+                if text in bad:
+                    message = (f"Recommended reference '{text}' of type '{filekind}' is "
+                               "designated scientifically invalid.")
+                    if not env_flag("CRDS_ALLOW_BAD_REFERENCES"):
+                        raise CrdsBadReferenceError(message)
+                    log.warning("%s", message)
+                result[filekind] = text
+                wanted.append(text)
+            missing = downloader.missing(wanted, ignore_cache) if info.get("connected") else []
+            _, errors = downloader.fetch(missing, ignore_cache=ignore_cache)
+            if errors:
+                raise next(iter(errors.values()))
+            return {kind: value if value == "N/A" else str(downloader.path(value))
+                    for kind, value in result.items()}
+        finally:
+            downloader.close()

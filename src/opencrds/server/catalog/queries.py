@@ -1,0 +1,147 @@
+"""Read-side catalog queries shared by the RPC methods, downloads and health."""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from .models import (
+    BuildContext,
+    CatalogRevision,
+    ContextHistory,
+    DefaultContext,
+    FileRecord,
+)
+
+#: The fields of get_file_info / get_file_info_map (PROTOCOL.md §2.2), all sent as strings.
+FILE_INFO_FIELDS = (
+    "activation_date", "aperture", "blacklisted", "change_level", "comment", "creator_name",
+    "deliverer_user", "delivery_date", "derived_from", "description", "filekind", "instrument",
+    "name", "observatory", "pedigree", "reference_file_type", "rejected", "replaced_by_filename",
+    "sha1sum", "size", "state", "type", "uploaded_as", "useafter_date",
+)
+_DATE_FIELDS = frozenset(("activation_date", "delivery_date", "useafter_date"))
+_BOOL_FIELDS = frozenset(("blacklisted", "rejected"))
+
+_observatory: str | None = None
+_lock = threading.Lock()
+
+
+class NotConfigured(Exception):
+    """The server cannot tell which observatory it serves."""
+
+
+def format_date(value: datetime.datetime | None) -> str:
+    """A catalog date as CRDS prints it: ``2019-09-09 16:09:51[.ffffff]`` (UTC)."""
+    if value is None:
+        return "N/A"
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return str(value)
+
+
+def server_observatory() -> str:
+    """The one observatory this server serves (setting, else the only one imported)."""
+    global _observatory
+    if settings.OPENCRDS_OBSERVATORY:
+        return settings.OPENCRDS_OBSERVATORY
+    if _observatory is None:
+        with _lock:
+            found = sorted(set(DefaultContext.objects.values_list("observatory", flat=True)))
+            if len(found) != 1:
+                raise NotConfigured(
+                    "set OPENCRDS_OBSERVATORY (opencrds serve --observatory NAME): the catalog "
+                    f"holds {found or 'no observatory'}")
+            _observatory = found[0]
+    return _observatory
+
+
+def revision(observatory: str) -> tuple[int, datetime.datetime | None]:
+    return CatalogRevision.current(observatory)  # type: ignore[return-value]
+
+
+def default_contexts(observatory: str) -> dict[str, str]:
+    """``{'operational': ..., 'edit': ..., 'versions': ...}`` (missing ones blank)."""
+    values = dict.fromkeys(DefaultContext.Kind.values, "")
+    values.update(DefaultContext.objects.filter(observatory=observatory)
+                  .values_list("kind", "context"))
+    return values
+
+
+def build_contexts(observatory: str) -> list[tuple[str, str, bool]]:
+    """(calver, context, banner) rows, newest first."""
+    return list(BuildContext.objects.filter(observatory=observatory)
+                .values_list("calver", "context", "banner"))
+
+
+def context_history(observatory: str) -> list[list[str]]:
+    """``[[start_date, context, description], ...]`` newest first, as server_config has it."""
+    rows = (ContextHistory.objects.filter(observatory=observatory)
+            .order_by("-start_date", "-id").values_list("start_date", "context", "description"))
+    return [[format_date(date), context, description] for date, context, description in rows]
+
+
+def file_record(observatory: str, name: str) -> dict[str, Any] | None:
+    return FileRecord.objects.filter(observatory=observatory, name=name).values().order_by().first()
+
+
+def _format(field: str, value: Any) -> str:
+    if field in _DATE_FIELDS:
+        return format_date(value)
+    if field in _BOOL_FIELDS:
+        return "true" if value else "false"
+    if value is None or (field == "sha1sum" and not value):
+        return "none"
+    return str(value)
+
+
+def file_info(record: dict[str, Any], fields: Iterable[str] = FILE_INFO_FIELDS) -> dict[str, str]:
+    """The catalog fields of a record as strings (unknown field names are skipped)."""
+    return {f: _format(f, record[f]) for f in fields if f in record}
+
+
+def file_info_map(observatory: str, names: list[str] | None,
+                  fields: list[str] | None) -> dict[str, Any]:
+    """``{name: {field: str} | "NOT FOUND"}`` for ``names`` (None: every file)."""
+    wanted = [f for f in (fields or FILE_INFO_FIELDS) if f in FILE_INFO_FIELDS]
+    columns = sorted(set(wanted) | {"name"})
+    query = FileRecord.objects.filter(observatory=observatory)
+    result: dict[str, Any] = {}
+    if names is None:
+        rows = query.values(*columns).iterator(chunk_size=5000)
+    else:
+        rows = []
+        unique = sorted(set(names))
+        for start in range(0, len(unique), 500):
+            rows.extend(query.filter(name__in=unique[start:start + 500]).values(*columns))
+        result = dict.fromkeys(names, "NOT FOUND")
+    for row in rows:
+        result[row["name"]] = {f: _format(f, row[f]) for f in wanted}
+    return result
+
+
+def list_names(observatory: str, kind: str, pattern: str | None) -> list[str]:
+    """Names of every catalogued file of ``kind`` matching the glob ``pattern``."""
+    names = (FileRecord.objects.filter(observatory=observatory, type=kind)
+             .order_by("name").values_list("name", flat=True))
+    if pattern in (None, "", "*"):
+        return list(names)
+    return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+
+
+def available_files(observatory: str) -> list[tuple[str, str, str, int | None]]:
+    """(name, type, sha1sum, size) of every downloadable file."""
+    return list(FileRecord.objects.filter(observatory=observatory, available=True)
+                .order_by("name").values_list("name", "type", "sha1sum", "size"))
+
+
+def bad_files(observatory: str) -> list[str]:
+    return sorted(FileRecord.objects.filter(observatory=observatory)
+                  .filter(Q(rejected=True) | Q(blacklisted=True))
+                  .values_list("name", flat=True))

@@ -1,0 +1,186 @@
+"""The JSON-RPC methods (PROTOCOL.md §2.2; SERVER.md §1.30).
+
+Parameters are checked against these annotations before a method runs; ``None`` is accepted
+where an argument is optional. Results use plain JSON types; file-info values are strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+from django.utils import timezone
+
+import opencrds
+from opencrds.rules.errors import CrdsError
+from opencrds.rules.mappings import PipelineContext
+
+from ..catalog import queries
+from ..catalog.models import AuditEntry, RemoteContext
+from . import contexts, sqlite_export
+from .jsonrpc import InvalidParams, RpcError, UnknownContext, UnknownFile, rpc_method
+from .serverinfo import MAX_PER_RPC, server_info
+
+_request = threading.local()
+
+
+def set_request(request: Any) -> None:
+    """Remember the HTTP request being served (get_server_info builds URLs from it)."""
+    _request.value = request
+
+
+@rpc_method
+def get_server_info() -> dict[str, Any]:
+    return server_info(getattr(_request, "value", None))
+
+
+@rpc_method
+def get_default_context(observatory: str | None = None, state: str | None = None) -> str:
+    return contexts.default_context(contexts.check_observatory(observatory), state)
+
+
+@rpc_method
+def get_build_context(observatory: str | None, calver: str) -> str:
+    return contexts.build_context(contexts.check_observatory(observatory), calver)
+
+
+@rpc_method
+def get_context_by_date(date: str, observatory: str | None = None) -> str:
+    return contexts.resolve(date, observatory)
+
+
+@rpc_method
+def get_context_history(observatory: str | None = None) -> list[list[str]]:
+    return queries.context_history(contexts.check_observatory(observatory))
+
+
+@rpc_method
+def get_mapping_names(context: str) -> list[str]:
+    return contexts.load(contexts.resolve(context)).mapping_names()
+
+
+@rpc_method
+def get_reference_names(context: str) -> list[str]:
+    mapping = contexts.load(contexts.resolve(context))
+    try:
+        return mapping.reference_names()
+    except CrdsError as exc:
+        raise RpcError(str(exc), name=type(exc).__name__) from None
+
+
+@rpc_method
+def get_required_parkeys(context: str) -> dict[str, list[str]] | list[str]:
+    mapping = contexts.load(contexts.resolve(context))
+    return mapping.get_required_parkeys()
+
+
+def _is_plain(value: Any) -> bool:
+    """Strings, or tuples/lists/dicts of them: what a bestrefs result may hold on the wire."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _best_references(pmap: PipelineContext, header: dict[str, Any],
+                     reftypes: list[str] | None) -> dict[str, Any]:
+    try:
+        result = opencrds.get_best_references(pmap, header, reftypes or None)
+    except CrdsError as exc:
+        raise RpcError(str(exc), name=type(exc).__name__) from None
+    for filekind, value in result.items():
+        # CRDS's mixed-tie defect (RULES.md §3.2.7) can leak selector objects into a result;
+        # serverless crds then fails on it, so the server reports an error too.
+        if not _is_plain(value):
+            raise RpcError(f"ambiguous rules for type '{filekind}' in {pmap.basename}: "
+                           f"equal-weight matches select {value!r}", name="CrdsLookupError")
+    return result
+
+
+@rpc_method
+def get_best_references(context: str, header: dict[str, Any],
+                        reftypes: list[str] | None = None) -> dict[str, Any]:
+    return _best_references(contexts.load_pipeline(context), header, reftypes)
+
+
+@rpc_method
+def get_best_references_by_header_map(context: str, headers: dict[str, dict[str, Any]],
+                                      reftypes: list[str] | None = None) -> dict[str, Any]:
+    if len(headers) > MAX_PER_RPC:
+        raise InvalidParams(f"at most {MAX_PER_RPC} headers per call, got {len(headers)}")
+    pmap = contexts.load_pipeline(context)
+    results: dict[str, Any] = {}
+    for dataset_id, header in headers.items():
+        try:
+            results[dataset_id] = _best_references(pmap, header, reftypes)
+        except RpcError as exc:
+            results[dataset_id] = f"NOT FOUND {exc.args[0]}"
+    return results
+
+
+@rpc_method
+def get_file_info(context: str | None, filename: str) -> dict[str, str]:
+    observatory = queries.server_observatory()
+    record = queries.file_record(observatory, filename)
+    if record is None:
+        raise UnknownFile(f"File '{filename}' is not known to CRDS.")
+    return queries.file_info(record)
+
+
+@rpc_method
+def get_file_info_map(observatory: str | None, files: list[str] | None = None,
+                      fields: list[str] | None = None) -> dict[str, Any]:
+    return queries.file_info_map(contexts.check_observatory(observatory), files, fields)
+
+
+@rpc_method
+def list_mappings(observatory: str | None = None, glob_pattern: str | None = "*") -> list[str]:
+    return queries.list_names(contexts.check_observatory(observatory), "mapping", glob_pattern)
+
+
+@rpc_method
+def list_references(observatory: str | None = None, glob_pattern: str | None = "*") -> list[str]:
+    return queries.list_names(contexts.check_observatory(observatory), "reference", glob_pattern)
+
+
+@rpc_method
+def get_sqlite_db(observatory: str | None = None) -> str:
+    return sqlite_export.encoded_db(contexts.check_observatory(observatory))
+
+
+def key_hash(key: str) -> str:
+    """SHA-256 of a pipeline key, as stored in :class:`RemoteContext`."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@rpc_method
+def push_remote_context(observatory: str | None, kind: str | None, key: str,
+                        context: str) -> None:
+    served = contexts.check_observatory(observatory)
+    remote = RemoteContext.objects.filter(observatory=served, key_hash=key_hash(key)).first()
+    if remote is None:
+        raise RpcError("Unknown pipeline key.", name="InvalidPipelineKey")
+    contexts.require_mapping(context)
+    if not context.endswith(".pmap"):
+        raise UnknownContext(f"'{context}' is not a pipeline context (.pmap)")
+    remote.kind = kind or "latest"
+    remote.context = context
+    remote.updated = timezone.now()
+    remote.save()
+    AuditEntry.objects.create(observatory=served, user=remote.name, action="push context",
+                              filename=context, why=f"pipeline '{remote.name}' synced")
+    return None
+
+
+@rpc_method
+def get_remote_context(observatory: str | None, pipeline_name: str) -> str:
+    served = contexts.check_observatory(observatory)
+    remote = RemoteContext.objects.filter(observatory=served, name=pipeline_name).first()
+    if remote is None or not remote.context:
+        raise UnknownContext(f"no context was pushed by pipeline '{pipeline_name}'")
+    return remote.context
+

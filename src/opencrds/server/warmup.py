@@ -1,0 +1,30 @@
+"""Loading the operational context before the server forks its workers."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+log = logging.getLogger("opencrds.server")
+
+
+def warm_operational_context() -> None:
+    """Parse the operational context and all its rules once, to be shared by every worker."""
+    from django.db import connections
+
+    from .catalog import queries
+    from .rpc import contexts
+
+    started = time.perf_counter()
+    try:
+        observatory = queries.server_observatory()
+        name = queries.default_contexts(observatory)["operational"]
+        if name:
+            pmap = contexts.load(name)
+            for imap in pmap.children():
+                imap.children()
+            log.info("loaded %s in %.1f s", name, time.perf_counter() - started)
+    except Exception as exc:  # serving still works; contexts then load on first use
+        log.warning("could not preload the operational context: %s", exc)
+    finally:
+        connections.close_all()

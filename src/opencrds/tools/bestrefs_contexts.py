@@ -1,0 +1,108 @@
+"""The contexts of ``opencrds bestrefs``: resolving names offline, and the cache's bad files.
+
+A context argument is a literal mapping name (looked up in the cache), a path to a mapping, or
+a symbolic name resolved from the cached server configuration (``config/<obs>/server_config``,
+TOOLS.md §3.2): ``<obs>-latest``, ``<obs>-operational``, ``<obs>-edit``, ``<obs>-versions`` and
+``latest``. Date-based names need a server and are refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..cache.paths import branch_dir
+from .common import ToolError, log
+
+_TAGS = {"latest": "latest_context", "operational": "operational_context",
+         "edit": "edit_context", "versions": "versions_context"}
+_KNOWN = ("hst", "jwst", "roman", "tobs")
+
+
+def config_dir(observatory: str, cache: str | os.PathLike[str] | None) -> Path:
+    """The cache's ``config/<observatory>`` directory."""
+    if cache is not None:
+        return Path(cache) / "config" / observatory
+    return branch_dir("config", observatory)
+
+
+def server_config(observatory: str, cache: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """The cached server configuration of ``observatory`` ({} when there is none)."""
+    path = config_dir(observatory, cache) / "server_config"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(text)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+def default_observatory(chosen: str | None) -> str | None:
+    """``--hst/--jwst/--roman``, else ``CRDS_OBSERVATORY``, else a name in ``CRDS_SERVER_URL``."""
+    if chosen:
+        return chosen
+    if env := os.environ.get("CRDS_OBSERVATORY"):
+        return env.lower()
+    url = os.environ.get("CRDS_SERVER_URL", "")
+    return next((name for name in _KNOWN if name in url), None)
+
+
+def resolve_context(spec: str | None, observatory: str | None,
+                    cache: str | os.PathLike[str] | None) -> str:
+    """The literal mapping name or path that ``spec`` stands for (ToolError if unknown).
+
+    Without ``spec``, the latest context of the observatory, silently (as crds).
+    """
+    explicit = spec is not None
+    if spec is None:
+        obs = default_observatory(observatory)
+        if obs is None:
+            raise ToolError("no --new-context given, and no observatory to take the latest "
+                            "context of: give --new-context, or --hst/--jwst/--roman")
+        spec = f"{obs}-latest"
+    text = spec.removeprefix("crds://")
+    if text.endswith((".pmap", ".imap", ".rmap")) or os.sep in text or Path(text).is_file():
+        return text
+    obs, _, tag = text.rpartition("-")
+    if text == "latest":
+        obs, tag = default_observatory(observatory) or "", "latest"
+    if obs in _KNOWN and tag in _TAGS:
+        config = server_config(obs, cache)
+        name = config.get(_TAGS[tag]) or (config.get("operational_context")
+                                           if tag == "latest" else None)
+        if name:
+            if explicit:
+                log.info("Symbolic context %r resolves to %r", spec, name)
+            return str(name)
+        raise ToolError(f"cannot resolve context {spec!r}: no {_TAGS[tag]} in the cached "
+                        f"server configuration {config_dir(obs, cache) / 'server_config'}")
+    raise ToolError(f"cannot resolve context {spec!r} without a CRDS server: give a literal "
+                    "context name (hst_0729.pmap), a path, or <obs>-latest/-operational/-edit/"
+                    "-versions")
+
+
+def bad_files(observatory: str, cache: str | os.PathLike[str] | None) -> frozenset[str]:
+    """Names the cache marks as scientifically invalid (``bad_files.txt``, else server_config)."""
+    path = config_dir(observatory, cache) / "bad_files.txt"
+    try:
+        names = path.read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        names = list(server_config(observatory, cache).get("bad_files_list") or ())
+    return frozenset(name.strip().lower() for name in names if name.strip())
+
+
+def bad_rules_message(context: Any, bad: frozenset[str], which: str) -> str | None:
+    """The message saying that ``context`` is or holds bad rules, or None when it does not."""
+    if not bad or not {name.lower() for name in context.mapping_names()} & bad:
+        return None
+    return (f"{which}-context = {context.basename!r} is bad or contains bad rules.  Use is not "
+            "recommended,  results may not be scientifically valid.")

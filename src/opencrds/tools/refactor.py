@@ -1,0 +1,90 @@
+"""``opencrds refactor``: insert, replace or delete references in an rmap (TOOLS.md §2.7).
+
+``opencrds refactor insert|replace|delete OLD_RMAP NEW_RMAP REFERENCE...``. Like CRDS, the new
+rmap gets ``derived_from`` = the old basename and a fresh sha1sum; its ``name`` is kept unless
+``--set-name`` is given. Each bad reference gives one ERROR and the others are still checked; with any error
+nothing is written (as CRDS). The summary lines follow; the exit status is the error count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ..rules.edit import delete_references, derived_text, insert_reference
+from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
+from .checksum import local_path, read_text
+from .common import count, log, log_summary, one_line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``opencrds refactor``."""
+    parser.add_argument("operation", choices=("insert", "replace", "delete"),
+                        help="insert (adds or replaces), replace (slot must exist) or delete")
+    parser.add_argument("old_rmap", help="rmap to start from (bare name = current directory)")
+    parser.add_argument("new_rmap", help="path of the rmap to write")
+    parser.add_argument("references", nargs="+", metavar="REFERENCE",
+                        help="reference files (insert/replace: read for their header; "
+                             "delete: names only)")
+    parser.add_argument("--set-name", action="store_true",
+                        help="also set the header 'name' to the new rmap's basename")
+
+
+def matching_header(parsed: ParsedMapping, header: dict[str, Any]) -> dict[str, Any]:
+    """The reference header as the rmap matches it: conditioned, with irrelevant parameters
+    (``parkey_relevance``) set to N/A. The USEAFTER keywords are kept."""
+    from ..client.contexts import get_loader
+    from ..rules.values import condition_header
+
+    rmap = get_loader(ignore_checksum=True).from_text(parsed.text, parsed.filename)
+    conditioned = condition_header(header)
+    matching = dict(rmap._matching_header(conditioned))  # type: ignore[attr-defined]
+    matching.update({k: v for k, v in header.items() if "USEAFTER" in k.upper()})
+    return matching
+
+
+def _apply(parsed: ParsedMapping, operation: str, reference: str) -> ParsedMapping:
+    """One operation on ``parsed`` for one reference."""
+    from ..io import read_header
+
+    base = os.path.basename(reference)
+    if operation == "delete":
+        log.info("Deleting '%s' from '%s'", local_path(reference), parsed.filename)
+        return delete_references(parsed, [base])
+    verb = "Inserting" if operation == "insert" else "Replacing"
+    log.info("%s %s into '%s'", verb, base, parsed.filename)
+    header = matching_header(parsed, read_header(local_path(reference)))
+    new, replaced = insert_reference(parsed, base, header, replace_only=operation == "replace")
+    if replaced and replaced != base:
+        log.info("Replaced %s with %s", replaced, base)
+    return new
+
+
+def run(args: argparse.Namespace) -> int:
+    """Apply the operation for every reference and write the new rmap."""
+    old = local_path(args.old_rmap)
+    try:
+        parsed = parse_mapping_text(read_text(old), os.path.basename(old))
+        if not isinstance(parsed.selector, SelectorCall):
+            raise ValueError(f"'{old}' is not an rmap")
+    except Exception as exc:
+        log.error("Cannot read rmap '%s' : %s", old, one_line(exc))
+        log_summary()
+        return count("ERROR")
+    for reference in args.references:
+        try:
+            parsed = _apply(parsed, args.operation, reference)
+        except Exception as exc:
+            if getattr(args, "debug_traceback", False):
+                raise
+            log.error("Refactoring operation FAILED : %s", one_line(exc))
+    if count("ERROR"):
+        log_summary()
+        return count("ERROR")
+    new_name = os.path.basename(args.new_rmap) if args.set_name else None
+    Path(args.new_rmap).write_text(
+        derived_text(parsed, os.path.basename(old), new_name), encoding="utf-8")
+    log_summary()
+    return count("ERROR")
