@@ -29,6 +29,7 @@ from opencrds.observatories.keywords import (
     jwst_fits_to_datamodel,
     jwst_pattern_keywords,
 )
+from opencrds.testing.compare import outcome
 from opencrds.testing.headers import headers_for_context
 
 REPO = Path(__file__).resolve().parents[2]
@@ -259,22 +260,6 @@ def test_crds_translates_every_keyword_the_same(crds_env):
         "P_EXP_TY": "X", "NOSUCHKW": "Y"}
 
 
-def _plain(value: Any) -> Any:
-    """A comparable form of a result: selector objects become their printed form."""
-    if isinstance(value, tuple):
-        return tuple(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (str, int, float)) or value is None:
-        return value
-    return repr(value)
-
-
-def _outcome(function, *args) -> Any:
-    try:
-        return _plain(function(*args))
-    except Exception as exc:  # the message is what must agree
-        return ("raised", str(exc))
 
 
 def _to_fits(header: dict[str, Any]) -> dict[str, Any]:
@@ -318,8 +303,8 @@ def test_fits_keyword_edge_cases_match_crds(name, crds_env):
     ours = opencrds.load_context(CONTEXT, cache=crds_env["cache"])
     header = EDGE_HEADERS[name]
     include = ["calver"] if name.startswith("SYSTEM") else ["dark", "gain", "tsophot"]
-    expected = _outcome(crds_env["rmap"].get_best_references, CONTEXT, dict(header), include)
-    actual = _outcome(opencrds.get_best_references, ours, dict(header), include)
+    expected = outcome(crds_env["rmap"].get_best_references, CONTEXT, dict(header), include)
+    actual = outcome(opencrds.get_best_references, ours, dict(header), include)
     assert actual == expected
 
 
@@ -341,9 +326,9 @@ def test_generated_fits_headers_match_crds(context_name, crds_env):
         fits_header = _to_fits(header)
         translated += sum(key not in header for key in fits_header)
         include = None if index % 25 == 0 else [filekind]
-        expected = _outcome(crds_env["rmap"].get_best_references, context_name,
+        expected = outcome(crds_env["rmap"].get_best_references, context_name,
                             dict(fits_header), include)
-        actual = _outcome(opencrds.get_best_references, ours, dict(fits_header), include)
+        actual = outcome(opencrds.get_best_references, ours, dict(fits_header), include)
         if expected != actual:
             problems.append(f"{fits_header!r} include={include}\n  crds: {expected!r}\n"
                             f"  ours: {actual!r}")

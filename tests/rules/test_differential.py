@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import random
 import zlib
-from typing import Any
 
 import pytest
 
 import opencrds
+from opencrds.testing.compare import outcome
 from opencrds.testing.headers import headers_for_context
 
 pytestmark = [pytest.mark.oracle, pytest.mark.shared_data]
@@ -31,24 +31,6 @@ def _quiet_warnings():
     logging.getLogger("opencrds").setLevel(logging.NOTSET)
 
 
-def _plain(value: Any) -> Any:
-    """A comparable form of a result: selector objects become their printed form."""
-    if isinstance(value, tuple):
-        return tuple(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (str, int, float)) or value is None:
-        return value
-    return repr(value)
-
-
-def _outcome(function, *args) -> Any:
-    """The result of ``function(*args)``, or ('raised', message) — class names differ."""
-    try:
-        return _plain(function(*args))
-    except Exception as exc:  # the message is what must agree
-        message = str(exc)
-        return ("raised", message)
 
 
 def _compare(name: str, oracle_ctx, our_ctx, headers: list[tuple[str, dict]],
@@ -56,8 +38,8 @@ def _compare(name: str, oracle_ctx, our_ctx, headers: list[tuple[str, dict]],
     problems = []
     for index, (filekind, header) in enumerate(headers):
         include = None if index % full_every == 0 else [filekind]
-        expected = _outcome(oracle_ctx.get_best_references, dict(header), include)
-        actual = _outcome(our_ctx.get_best_references, dict(header), include)
+        expected = outcome(oracle_ctx.get_best_references, dict(header), include)
+        actual = outcome(our_ctx.get_best_references, dict(header), include)
         if expected != actual:
             problems.append(f"{name} {header!r} include={include}\n  crds: {expected!r}\n"
                             f"  ours: {actual!r}")
@@ -89,8 +71,8 @@ def test_conditioned_lookup_matches_crds(context_name, oracle_env, crds_cache):
     headers = _generated(ours, seed=7, per_type=4)
     problems = []
     for _, header in headers:
-        expected = _outcome(crds_rmap.get_best_references, context_name, dict(header))
-        actual = _outcome(opencrds.get_best_references, ours, dict(header))
+        expected = outcome(crds_rmap.get_best_references, context_name, dict(header))
+        actual = outcome(opencrds.get_best_references, ours, dict(header))
         if expected != actual:
             problems.append(f"{header!r}\n  crds: {expected!r}\n  ours: {actual!r}")
     assert crds is not None
@@ -198,8 +180,8 @@ def test_edge_cases_match_crds(case, context_name, header, include, oracle_env, 
     crds = oracle_env
     ours = opencrds.load_context(context_name, cache=crds_cache)
     theirs = crds.get_cached_mapping(context_name)
-    expected = _outcome(theirs.get_best_references, dict(header), include)
-    actual = _outcome(ours.get_best_references, dict(header), include)
+    expected = outcome(theirs.get_best_references, dict(header), include)
+    actual = outcome(ours.get_best_references, dict(header), include)
     assert actual == expected
 
 
@@ -291,10 +273,10 @@ def test_hst_edge_cases_match_crds(case, header, include, oracle_env, crds_cache
     from crds.core import rmap as crds_rmap
 
     ours = opencrds.load_context("hst_0729.pmap", cache=crds_cache)
-    expected = _outcome(crds_rmap.get_best_references, "hst_0729.pmap", dict(header), include)
-    actual = _outcome(opencrds.get_best_references, ours, dict(header), include)
+    expected = outcome(crds_rmap.get_best_references, "hst_0729.pmap", dict(header), include)
+    actual = outcome(opencrds.get_best_references, ours, dict(header), include)
     assert actual == expected
     # Layer M on the same header, too.
     theirs_m = oracle_env.get_cached_mapping("hst_0729.pmap")
-    assert _outcome(ours.get_best_references, dict(header), include) == _outcome(
+    assert outcome(ours.get_best_references, dict(header), include) == outcome(
         theirs_m.get_best_references, dict(header), include)
