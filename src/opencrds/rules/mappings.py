@@ -443,8 +443,9 @@ class ReferenceMapping(BaseMapping):
             what, self.instrument, self.filekind, expression.source, exc,
         )
 
-    def _matching_header(self, header: dict[str, Any]) -> dict[str, Any]:
-        """Apply parameter relevance: irrelevant parameters become ``N/A`` (RULES.md §5.3)."""
+    def matching_header(self, header: dict[str, Any]) -> dict[str, Any]:
+        """``header`` (already conditioned) as this rmap matches it: parameters that
+        ``parkey_relevance`` makes irrelevant become ``N/A`` (RULES.md §5.3)."""
         if not self.parkey_relevance and not self.comment_parkeys:
             return header
         extra: dict[str, Any] = {"keep_comments": False}
@@ -501,7 +502,7 @@ class ReferenceMapping(BaseMapping):
             header = self.precondition(dict(header))
         elif not isinstance(header, dict):
             header = dict(header)
-        matching = self._matching_header(header)
+        matching = self.matching_header(header)
         try:
             value = self.selector.choose(matching)
         except Exception:
@@ -528,7 +529,7 @@ class ReferenceMapping(BaseMapping):
         if not changed:
             raise
         reduced = reduce_header(self.conventions.translate_keys(changed), self.required_parkeys)
-        return self.selector.choose(self._matching_header(reduced))
+        return self.selector.choose(self.matching_header(reduced))
 
     def get_best_references(self, header: Mapping[str, Any],
                             include: Iterable[str] | None = None) -> dict[str, Any]:

@@ -10,9 +10,9 @@ be read, unknown instruments) are ordinary ERROR lines.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .common import ToolError, log
+from .output import write_text_atomic
 
 
 def display_id(dataset_id: str) -> str:
@@ -100,6 +100,6 @@ class ErrorTracker:
 
 def _write_ids(path: str, ids: set[str]) -> None:
     try:
-        Path(path).write_text("".join(f"{name}\n" for name in sorted(ids)), encoding="utf-8")
+        write_text_atomic(path, "".join(f"{name}\n" for name in sorted(ids)))
     except OSError as exc:
         raise ToolError(f"cannot write '{path}': {exc.strerror or exc}") from None

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import warnings
-from pathlib import Path
 
 from ..rules.checksum import update_checksum, verify_checksum
 from ..rules.naming import is_mapping
 from ..rules.parser import parse_mapping_text
 from .common import count, log
+from .output import write_text_atomic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +44,7 @@ def mapping_add(path: str) -> None:
     """Set the sha1sum of mapping ``path``; nothing but that line changes."""
     text = read_text(path)
     parse_mapping_text(text, os.path.basename(path))
-    Path(path).write_text(update_checksum(text), encoding="utf-8")
+    write_text_atomic(path, update_checksum(text))
 
 
 def mapping_verify(path: str) -> None:

@@ -96,10 +96,13 @@ def count(level: str) -> int:
 
 
 def log_summary() -> None:
-    """The closing ``N errors`` / ``N warnings`` / ``N infos`` lines (INFO, TOOLS.md §1.7)."""
-    log.info("%d errors", count("ERROR"))
-    log.info("%d warnings", count("WARNING"))
-    log.info("%d infos", count("INFO"))
+    """The closing ``N errors`` / ``N warnings`` / ``N infos`` lines (INFO, TOOLS.md §1.7).
+
+    The counts are taken before the summary is logged, so its own lines are not counted."""
+    errors, warnings, infos = count("ERROR"), count("WARNING"), count("INFO")
+    log.info("%d errors", errors)
+    log.info("%d warnings", warnings)
+    log.info("%d infos", infos)
 
 
 def one_line(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ from ..rules.naming import next_mapping_name
 from ..rules.parser import ParsedMapping, parse_mapping_text
 from .checksum import read_text
 from .common import count, log, one_line
+from .output import write_text_atomic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,7 +106,7 @@ def new_context(old_pmap: str, rmaps: list[str], output_dir: str = ".",
     for mapping, path in written:
         name = os.path.basename(path)
         log.info("Adjusting name '%s' derived_from '%s' in '%s'", name, mapping.filename, path)
-        Path(path).write_text(derived_text(mapping, mapping.filename, name), encoding="utf-8")
+        write_text_atomic(path, derived_text(mapping, mapping.filename, name))
     return [path for _, path in written]
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 from typing import Any
 
 from ..rules.edit import delete_references, derived_text, insert_reference
 from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
 from .checksum import local_path, read_text
 from .common import count, log, log_summary, one_line
+from .output import write_text_atomic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def matching_header(parsed: ParsedMapping, header: dict[str, Any]) -> dict[str, 
 
     rmap = get_loader(ignore_checksum=True).from_text(parsed.text, parsed.filename)
     conditioned = condition_header(header)
-    matching = dict(rmap._matching_header(conditioned))  # type: ignore[attr-defined]
+    matching = dict(rmap.matching_header(conditioned))
     matching.update({k: v for k, v in header.items() if "USEAFTER" in k.upper()})
     return matching
 
@@ -84,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
         log_summary()
         return count("ERROR")
     new_name = os.path.basename(args.new_rmap) if args.set_name else None
-    Path(args.new_rmap).write_text(
-        derived_text(parsed, os.path.basename(old), new_name), encoding="utf-8")
+    write_text_atomic(args.new_rmap, derived_text(parsed, os.path.basename(old), new_name))
     log_summary()
     return count("ERROR")
