@@ -142,9 +142,12 @@ def test_purge_and_organize(server: Server, tmp_path: Path) -> None:
     assert sync(server, cache, "--organize", "instrument").returncode == 0
     assert (cache / "references/hst/acs" / REFERENCE).is_file()
     assert os.path.islink(cache / "references/hst/jref")
+    assert sync(server, cache, "--files", "z1q2219el_2zx.fits").returncode == 0  # not in CONTEXT
     done = sync(server, cache, "--contexts", CONTEXT, "--purge-references")
     assert done.returncode == 0
-    assert not (cache / "references/hst/acs" / REFERENCE).exists()
+    # as crds 14.0.3 does: the context's own references stay, even without --fetch-references
+    assert (cache / "references/hst/acs" / REFERENCE).exists()
+    assert not (cache / "references/hst/cos/z1q2219el_2zx.fits").exists()
 
 
 def test_output_dir_is_flat_and_leaves_cache_alone(server: Server, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from .paths import HST_LINKS, branch_dir, readonly, reference_path, subdir_mode
@@ -30,21 +31,51 @@ def cached_references(observatory: str) -> list[Path]:
     return sorted(found)
 
 
-def organize(observatory: str, mode: str) -> int:
-    """Move every reference to its ``mode`` location; how many files moved."""
+def _junk(path: Path, delete_junk: bool) -> bool:
+    """Clear an obstruction at ``path`` when allowed; True if ``path`` is now free."""
+    if not (path.exists() or path.is_symlink()):
+        return True
+    if not delete_junk:
+        log.warning("Junk file or directory obstructs '%s'.  Use --organize-delete-junk "
+                    "to remove it.", path)
+        return False
+    log.info("Deleting junk '%s'", path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+    return True
+
+
+def organize(observatory: str, mode: str, delete_junk: bool = False) -> int:
+    """Move every reference to its ``mode`` location; how many files moved.
+
+    Something other than the expected directory, link or file in the way (a file where an
+    instrument directory goes, a directory where a reference goes) is junk: deleted with
+    ``delete_junk``, otherwise reported with a warning and left, skipping that move.
+    """
     if readonly():
         log.info("READONLY CACHE: not reorganizing references.")
         return 0
     old = subdir_mode(observatory)
-    files = cached_references(observatory)
-    log.info("Reorganizing %d references from '%s' to '%s'", len(files), old, mode)
+    targets = {path: reference_path(path.name, observatory, mode=mode)
+               for path in cached_references(observatory)}
+    # a file standing where a directory of the new layout goes is junk, not a reference
+    folders = {target.parent for target in targets.values()}
+    targets = {path: target for path, target in targets.items() if path not in folders}
+    log.info("Reorganizing %d references from '%s' to '%s'", len(targets), old, mode)
     moved = 0
     root = branch_dir("references", observatory)
-    for path in files:
-        target = reference_path(path.name, observatory, mode=mode)
+    for path, target in targets.items():
         if target == path:
             continue
-        if target.exists():
+        if target.parent.exists() and not target.parent.is_dir() \
+                and not _junk(target.parent, delete_junk):
+            continue
+        if target.is_dir() and not target.is_symlink():
+            if not _junk(target, delete_junk):
+                continue
+        elif target.exists():
             log.warning("Target '%s' exists; not moving '%s'", target, path)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +86,8 @@ def organize(observatory: str, mode: str) -> int:
     if observatory == "hst":
         for instrument, link in HST_LINKS.items():
             link_path, directory = root / link, root / instrument
-            if mode == "instrument" and directory.is_dir() and not link_path.exists():
+            if mode == "instrument" and directory.is_dir() and not link_path.is_symlink() \
+                    and _junk(link_path, delete_junk):
                 link_path.symlink_to(directory)
             elif mode == "flat" and link_path.is_symlink():
                 link_path.unlink()

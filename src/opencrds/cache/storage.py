@@ -46,6 +46,37 @@ def write_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
     Nothing appears under the real name unless every byte arrived and matched; the temp file
     is removed on any failure (including an exception raised by ``chunks``).
     """
+    staged = stage_verified(target, chunks, size, sha1)
+    try:
+        os.replace(staged.temp, staged.target)
+    finally:
+        staged.discard()
+    return staged.size
+
+
+class Staged:
+    """A verified temporary file waiting to be renamed onto ``target``."""
+
+    def __init__(self, temp: Path, target: Path, size: int) -> None:
+        self.temp, self.target, self.size = temp, target, size
+
+    def discard(self) -> None:
+        """Remove the temporary file if it is still there."""
+        try:
+            self.temp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def stage_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
+                   size: int | None = None, sha1: str | None = None, *,
+                   durable: bool = True) -> Staged:
+    """Write ``chunks`` to a temp file beside ``target`` and check ``size`` and ``sha1`` (the
+    digest is computed while writing). Not yet renamed: :func:`commit` (or
+    ``os.replace``) does that. With ``durable`` the data is synced to disk first; without it
+    the caller must sync before renaming (``commit`` does, once for many files).
+    The temp file is removed on any failure.
+    """
     check_writable()
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +89,8 @@ def write_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
                 digest.update(block)
                 written += len(block)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                _sync(stream.fileno())
         if size is not None and written != int(size):
             raise CrdsDownloadError(f"downloaded file size {written} does not match server "
                                     f"size {int(size)} for '{target.name}'")
@@ -66,11 +98,39 @@ def write_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
             raise CrdsDownloadError(f"downloaded file '{target.name}' sha1sum "
                                     f"{digest.hexdigest()!r} does not match server sha1sum "
                                     f"{sha1!r}")
-        os.replace(tmp, target)
+    except BaseException:
+        Staged(tmp, target, written).discard()
+        raise
+    return Staged(tmp, target, written)
+
+
+def commit(staged: Iterable[Staged]) -> None:
+    """Rename many staged (not yet synced) files into place, after one filesystem sync.
+
+    One ``sync()`` for a batch instead of one ``fsync`` per file: a sync of hundreds of small
+    mappings costs milliseconds instead of seconds, and still no file reaches its real name
+    before its bytes are on disk.
+    """
+    batch = list(staged)
+    if not batch:
+        return
+    try:
+        if hasattr(os, "sync"):
+            os.sync()
+        else:  # pragma: no cover - platforms without sync(): one fsync per file
+            for item in batch:
+                with open(item.temp, "rb+") as stream:
+                    os.fsync(stream.fileno())
+        for item in batch:
+            os.replace(item.temp, item.target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    return written
+        for item in batch:
+            item.discard()
+
+
+def _sync(fd: int) -> None:
+    """Make the file's data durable before the rename (data and size, not timestamps)."""
+    (getattr(os, "fdatasync", None) or os.fsync)(fd)
 
 
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:

@@ -88,3 +88,8 @@ def select_contexts(args: argparse.Namespace, info: dict[str, Any],
     specs = args.contexts if args.contexts else [default_context_spec(info["observatory"])]
     expanded = [item for spec in specs for item in expand_all(spec, info, client)]
     return sorted(resolve(spec, info, client) for spec in expanded)
+
+
+def all_pmaps(info: dict[str, Any]) -> list[str]:
+    """Every .pmap server info lists, by serial number."""
+    return _pmaps(info)

@@ -11,6 +11,7 @@ from .models import (
     BuildContext,
     CatalogRevision,
     ContextHistory,
+    DatasetHeader,
     DefaultContext,
     FileRecord,
     RemoteContext,
@@ -100,3 +101,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class CatalogRevisionAdmin(admin.ModelAdmin):
     list_display = ("observatory", "number", "updated")
     readonly_fields = ("observatory", "number", "updated")
+
+
+@admin.register(DatasetHeader)
+class DatasetHeaderAdmin(admin.ModelAdmin):
+    list_display = ("dataset_id", "observatory", "instrument", "observation_date", "source")
+    list_filter = ("observatory", "instrument")
+    search_fields = ("dataset_id", "source")
+    readonly_fields = ("created",)

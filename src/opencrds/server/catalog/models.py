@@ -199,3 +199,34 @@ class CatalogRevision(models.Model):
         """(revision number, time of the last change) of ``observatory``'s catalog."""
         row = cls.objects.filter(observatory=observatory).values_list("number", "updated").first()
         return row if row else (0, None)
+
+
+class DatasetHeader(models.Model):
+    """The header of one archived dataset (exposure), served by ``get_dataset_headers_by_id``.
+
+    ``dataset_id`` is ``PRODUCT:EXPOSURE`` in upper case (HST: association or rootname, then
+    rootname); ``header`` holds every keyword of the dataset as ``{KEYWORD: "value"}``.
+    """
+
+    observatory = models.CharField(max_length=16)
+    dataset_id = models.CharField(max_length=128, help_text="PRODUCT:EXPOSURE")
+    product = models.CharField(max_length=64)
+    exposure = models.CharField(max_length=64)
+    instrument = models.CharField(max_length=32, help_text="lower case, e.g. acs, miri")
+    observation_date = models.DateTimeField(null=True, blank=True)
+    header = models.JSONField(default=dict)
+    source = models.CharField(max_length=256, blank=True, help_text="file it was read from")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["observatory", "dataset_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["observatory", "dataset_id"],
+                                    name="unique_dataset_id"),
+        ]
+        indexes = [models.Index(fields=["observatory", "instrument"]),
+                   models.Index(fields=["observatory", "product"]),
+                   models.Index(fields=["observatory", "exposure"])]
+
+    def __str__(self) -> str:
+        return self.dataset_id

@@ -4,26 +4,81 @@ Files are streamed from the store (``sendfile`` under gunicorn) with Content-Len
 and ``X-Sha1sum`` (the catalog sha1), single-range ``Range`` requests and HEAD. Names are
 checked against a strict pattern and the catalog before any path is built, so nothing outside
 the store can be reached. Errors are ``<Name>: <message>`` texts with 404 (or 416 for ranges).
+
+``POST /unchecked_bundle/<obs>/`` (an OpenCRDS extension, advertised by the ``X-OpenCRDS-Bundle``
+header of every file download) sends many files in one response, so a sync of hundreds of
+mappings costs a few requests instead of hundreds. The body is ``{"names": [...]}``; the answer
+(``application/x-opencrds-bundle``) is, per name in order, one JSON line
+``{"name", "size", "sha1sum"}`` followed by exactly ``size`` bytes, or one line
+``{"name", "error"}`` for a file that cannot be served. The client still verifies every file
+against ``download_metadata``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
+import os
 import re
+from collections.abc import Iterator
 from typing import IO
 
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.db import connection
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..catalog import queries, store
+from ..catalog.models import FileRecord
 from .serverinfo import server_config_text
 
 log = logging.getLogger("opencrds.server.rpc")
 
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
 _CONFIG_NAMES = ("server_config", "bad_files.txt")
+BUNDLE_HEADER = "X-OpenCRDS-Bundle"
+BUNDLE_TYPE = "application/x-opencrds-bundle"
+BUNDLE_MAX_NAMES = 5000
+_BLOCK = 1 << 20
+
+
+def _lookup_sql() -> str:
+    """SELECT of one file's download fields, quoted for the connection's backend."""
+    quote = connection.ops.quote_name
+    columns = {f.name: quote(f.column) for f in FileRecord._meta.concrete_fields}
+    return (f"SELECT {columns['available']}, {columns['sha1sum']} FROM "
+            f"{quote(FileRecord._meta.db_table)} WHERE {columns['observatory']} = %s AND "
+            f"{columns['name']} = %s")
+
+
+_LOOKUP: dict[str, str] = {}
+
+
+def download_record(observatory: str, name: str) -> dict[str, object] | None:
+    """``{'available', 'sha1sum'}`` of one catalogued file, or None.
+
+    One indexed SELECT built once per backend: a download is the hottest path of the server
+    (a sync fetches hundreds of files), and the ORM's per-call query compilation cost more than
+    the query itself.
+    """
+    sql = _LOOKUP.get(connection.vendor)
+    if sql is None:
+        sql = _LOOKUP[connection.vendor] = _lookup_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [observatory, name])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return {"available": bool(row[0]), "sha1sum": row[1] or ""}
 
 
 def _error(name: str, message: str, status: int = 404) -> HttpResponse:
@@ -136,7 +191,7 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
         return _error("UnknownFile", f"this server serves '{served}' files, not '{observatory}'.")
     if branch == "config":
         return _config_file(request, observatory, name)
-    record = queries.file_record(observatory, name)
+    record = download_record(observatory, name)
     if record is None or store.branch_of(name) != branch:
         return _error("UnknownFile", f"File '{name}' is not known to CRDS.")
     if not record["available"]:
@@ -151,5 +206,101 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
         return _error("UnavailableFile", f"File '{name}' is not yet available.")
     content_type = "text/plain; charset=utf-8" if branch == "mappings" else (
         "application/octet-stream")
-    return _respond(request, lambda: open(path, "rb"), size, record["sha1sum"], name,
-                    content_type)
+    response = _respond(request, lambda: open(path, "rb"), size, record["sha1sum"], name,
+                        content_type)
+    bundle = bundle_path(observatory)
+    if bundle:
+        response[BUNDLE_HEADER] = bundle
+    return response
+
+
+def bundle_path(observatory: str) -> str:
+    """The path of the bundle endpoint of ``observatory`` ('' when it is not routed)."""
+    try:
+        return reverse("unchecked-bundle", kwargs={"observatory": observatory})
+    except NoReverseMatch:
+        return ""
+
+
+def _bundle_records(observatory: str, names: list[str]) -> dict[str, tuple[bool, str]]:
+    """``{name: (available, sha1sum)}`` of the catalogued ``names``, a few queries in all."""
+    found: dict[str, tuple[bool, str]] = {}
+    unique = sorted(set(names))
+    for start in range(0, len(unique), 500):
+        rows = (FileRecord.objects
+                .filter(observatory=observatory, name__in=unique[start:start + 500])
+                .values_list("name", "available", "sha1sum").order_by())
+        for name, available, sha1 in rows:
+            found[name] = (bool(available), sha1 or "")
+    return found
+
+
+def _bundle_line(value: dict[str, object]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _bundle_stream(observatory: str, names: list[str],
+                   records: dict[str, tuple[bool, str]]) -> Iterator[bytes]:
+    """Header line + bytes of every name, or an error line; files read as they are sent."""
+    root = store.root().resolve()
+    for name in names:
+        if not store.is_safe_name(name):
+            yield _bundle_line({"name": name, "error": "UnknownFile: invalid file name."})
+            continue
+        record = records.get(name)
+        if record is None:
+            yield _bundle_line({"name": name,
+                                "error": f"UnknownFile: File '{name}' is not known to CRDS."})
+            continue
+        if not record[0]:
+            yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
+                                                       "yet available."})
+            continue
+        path = store.file_path(observatory, name)
+        try:
+            if not path.parent.resolve().is_relative_to(root):
+                raise OSError("outside the store")
+            stream = open(path, "rb")  # noqa: SIM115  (closed below, after streaming)
+        except OSError:
+            log.error("catalogued file missing from the store: %s", path)
+            yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
+                                                       "yet available."})
+            continue
+        with stream:
+            size = os.fstat(stream.fileno()).st_size
+            yield _bundle_line({"name": name, "size": size, "sha1sum": record[1]})
+            left = size
+            while left > 0:
+                block = stream.read(min(_BLOCK, left))
+                if not block:  # the file shrank under us: pad so the stream stays framed
+                    log.error("file changed while it was sent: %s", path)
+                    block = b"\0" * min(_BLOCK, left)
+                left -= len(block)
+                yield block
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def unchecked_bundle(request: HttpRequest, observatory: str) -> HttpResponseBase:
+    """Many files of the store in one response (see the module docstring for the format)."""
+    if not store.OBSERVATORY_RE.fullmatch(observatory):
+        return _error("UnknownFile", "invalid observatory.")
+    try:
+        served = queries.server_observatory()
+    except queries.NotConfigured:
+        return _error("ServerError", "the server has no observatory configured.", 503)
+    if observatory != served:
+        return _error("UnknownFile", f"this server serves '{served}' files, not '{observatory}'.")
+    try:
+        names = json.loads(request.body)["names"]
+    except (ValueError, KeyError, TypeError):
+        names = None
+    if (not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+            or len(names) > BUNDLE_MAX_NAMES):
+        return _error("BadRequest", 'the body must be {"names": [file names]} with at most '
+                                    f"{BUNDLE_MAX_NAMES} names.", 400)
+    records = _bundle_records(observatory, [n for n in names if store.is_safe_name(n)])
+    response = StreamingHttpResponse(_bundle_stream(observatory, names, records),
+                                     content_type=BUNDLE_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -184,3 +184,54 @@ def get_remote_context(observatory: str | None, pipeline_name: str) -> str:
         raise UnknownContext(f"no context was pushed by pipeline '{pipeline_name}'")
     return remote.context
 
+
+
+def _matching_keys(context: str) -> dict[str, list[str]] | list[str]:
+    """The matching parameters of ``context``: per instrument for a .pmap, else one list."""
+    mapping = contexts.load(contexts.resolve(context))
+    try:
+        return mapping.get_required_parkeys()
+    except CrdsError as exc:
+        raise RpcError(str(exc), name=type(exc).__name__) from None
+
+
+def _minimized(header: dict[str, str], parkeys: dict[str, list[str]] | list[str]
+               ) -> dict[str, str]:
+    """``header`` cut down to the instrument keywords and the context's matching
+    parameters, as an archive answers (the keys a dataset lacks stay out)."""
+    from ..catalog.datasets import INSTRUMENT_KEYS
+
+    instrument = next((str(header[k]).lower() for k in INSTRUMENT_KEYS if k in header), "")
+    keys = parkeys.get(instrument, []) if isinstance(parkeys, dict) else parkeys
+    wanted = {*INSTRUMENT_KEYS, *(str(k).upper() for k in keys)}
+    return {key: value for key, value in header.items() if key.upper() in wanted}
+
+
+@rpc_method
+def get_dataset_ids(context: str, instrument: str, datasets_since: str | None = None
+                    ) -> list[str]:
+    from ..catalog import datasets
+
+    contexts.load(contexts.resolve(context))
+    try:
+        return datasets.dataset_ids(queries.server_observatory(), instrument, datasets_since)
+    except ValueError as exc:
+        raise InvalidParams(f"get_dataset_ids: bad datasets_since: {exc}") from None
+
+
+@rpc_method
+def get_dataset_headers_by_id(context: str, dataset_ids: list[str],
+                              datasets_since: str | None = None) -> dict[str, Any]:
+    from ..catalog import datasets
+
+    if len(dataset_ids) > MAX_PER_RPC:
+        raise InvalidParams(f"at most {MAX_PER_RPC} dataset ids per call, got "
+                            f"{len(dataset_ids)}")
+    parkeys = _matching_keys(context)
+    try:
+        found = datasets.headers_by_id(queries.server_observatory(), dataset_ids,
+                                       datasets_since)
+    except ValueError as exc:
+        raise InvalidParams(f"get_dataset_headers_by_id: bad datasets_since: {exc}") from None
+    return {dataset_id: _minimized(header, parkeys) if isinstance(header, dict) else header
+            for dataset_id, header in found.items()}
