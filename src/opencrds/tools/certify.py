@@ -38,10 +38,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", metavar="DIR", help="CRDS cache root (default: $CRDS_PATH)")
     parser.add_argument("--definitions", metavar="DIR", action="append", default=[],
                         help="directory of observatory definitions (repeatable)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="instead of certifying, tabulate each rmap's uncovered modes, "
+                             "unreachable rows and overlapping rows")
 
 
 def run(args: argparse.Namespace) -> int:
     """Certify every file; return the error count."""
+    if getattr(args, "coverage", False):
+        from .certify_coverage import run_coverage
+
+        return run_coverage(args)
     options = CertifyOptions(
         observatory=args.observatory,
         comparison_context=args.comparison_context,
