@@ -35,6 +35,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "uniqname": ("opencrds.tools.uniqname", "rename HST references to unique timestamp names"),
     "sync": ("opencrds.tools.sync", "download, verify, organize and purge the local CRDS cache"),
     "list": ("opencrds.tools.list", "list cache, configuration, contexts and file information"),
+    "rowdiff": ("opencrds.tools.rowdiff", "row-by-row differences of FITS table extensions"),
+    "sql": ("opencrds.tools.sql", "run SQL queries on the cached CRDS catalog database"),
+    "matches": ("opencrds.tools.matches", "show the rule criteria that select references"),
 }
 
 
