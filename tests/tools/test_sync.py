@@ -196,3 +196,38 @@ def test_all_instrument_wildcard_like_crds(server: Server, tmp_path: Path) -> No
     message = "no type 'biasfile' in hst_cos_"
     assert theirs.returncode != 0 and message in theirs.stderr
     assert ours.returncode == 1 and message in ours.stderr
+
+
+def test_progress_bar_on_a_terminal(server: Server, tmp_path: Path) -> None:
+    """On a terminal, sync shows one progress bar (files fetched, bytes, rate) instead of
+    one INFO line per file; the bar is removed when the transfer ends."""
+    import pty
+
+    cache = tmp_path / "cache"
+    environ = clean_env(CRDS_PATH=str(cache), CRDS_SERVER_URL=server.url,
+                        CRDS_OBSERVATORY="hst", COLUMNS="120")
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([*opencrds_command(), "sync", "--contexts", CONTEXT],
+                              env=environ, stdout=subprocess.PIPE, stderr=follower,
+                              timeout=600, check=False)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert done.returncode == 0, shown[-3000:]
+    assert "Syncing 128 files" in shown
+    assert "Fetching 0/128 files" in shown or "Fetching 128/128 files" in shown, shown[-3000:]
+    assert "Fetching  " not in shown  # no per-file lines on a terminal
+    assert "/s" in shown or "?" in shown  # the transfer-rate column
+    assert any(unit in shown for unit in ("kB", "MB", "bytes"))
+    assert (cache / "mappings" / "hst" / CONTEXT).is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from ..rules.errors import MappingError
 from ..rules.loader import MappingLoader
 from ..rules.mappings import BaseMapping
 
+log = logging.getLogger("opencrds")
 _TRUE = ("1", "true", "yes", "t", "on")
 _loaders: dict[Any, MappingLoader] = {}
 _lock = threading.Lock()
@@ -85,5 +87,41 @@ def load_context(name: str | os.PathLike[str], *, cache: str | os.PathLike[str] 
         if not path.is_file():
             raise MappingError(f"no such mapping file: {text}", text)
         extra = (path.resolve().parent,)
+    if not extra and cache is None and path.suffix == ".pmap":
+        pickled = _load_pickled(path.name, ignore_checksum)
+        if pickled is not None:
+            return pickled
     loader = get_loader(cache, ignore_checksum=ignore_checksum, extra_dirs=extra)
-    return loader.load(path.name)
+    mapping = loader.load(path.name)
+    if not extra and cache is None and path.suffix == ".pmap":
+        _auto_pickle(mapping)
+    return mapping
+
+
+def _load_pickled(name: str, ignore_checksum: bool) -> BaseMapping | None:
+    """``name`` from its pickle when ``CRDS_USE_PICKLED_CONTEXTS`` is set and one exists."""
+    from ..cache.paths import env_flag
+    from ..cache.pickles import PickleError, load_pickle, pickle_path
+
+    if not env_flag("CRDS_USE_PICKLED_CONTEXTS") or not pickle_path(name).is_file():
+        return None
+    try:
+        return load_pickle(name, ignore_checksum=ignore_checksum or _ignore_checksum_from_env())
+    except PickleError as exc:
+        log.warning("%s; loading '%s' from its mappings instead", exc, name)
+        return None
+
+
+def _auto_pickle(mapping: BaseMapping) -> None:
+    """Save the pickle of a just-loaded context when ``CRDS_AUTO_PICKLE_CONTEXTS`` is set."""
+    from ..cache.paths import env_flag
+    from ..cache.pickles import pickle_path, save_pickle
+    from ..rules.errors import CrdsError
+
+    if not env_flag("CRDS_AUTO_PICKLE_CONTEXTS") or pickle_path(mapping.basename).is_file():
+        return
+    source = CacheTextSource(None)
+    try:
+        save_pickle(mapping, {name: source(name) for name in mapping.mapping_names()})
+    except (CrdsError, OSError) as exc:
+        log.warning("Could not pickle context '%s': %s", mapping.basename, exc)

@@ -30,10 +30,8 @@ def _add_context_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("contexts")
     group.add_argument(
         "-n", "--new-context", metavar="CONTEXT",
-        help="context to compute best references with: a name in the cache (hst_0729.pmap), "
-             "a path to a .pmap, or <obs>-latest/-operational/-edit/-versions; default: the "
-             "cache's latest context of the observatory (--hst/--jwst/--roman, "
-             "CRDS_OBSERVATORY or CRDS_SERVER_URL)")
+        help="context to compute best references with: a cached name, a .pmap path or a "
+             "specifier (jwst-operational); default: the observatory's latest cached context")
     group.add_argument(
         "-o", "--old-context", metavar="CONTEXT",
         help="a second context whose results are compared with the new ones")

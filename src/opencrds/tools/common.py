@@ -59,8 +59,10 @@ def env_verbosity() -> int:
         return 0
 
 
-def setup_logging(verbosity: int = 0, stream: TextIO | None = None) -> None:
-    """Send ``opencrds`` log messages to ``stream`` (stderr) and reset the counters.
+def setup_logging(verbosity: int = 0, stream: TextIO | None = None, *,
+                  log_time: bool = False) -> None:
+    """Send ``opencrds`` log messages to ``stream`` (stderr) and reset the counters;
+    ``log_time`` starts each line with the date and time.
 
     ``restore_logging`` undoes it, so a command run in-process leaves logging as it was.
     """
@@ -68,7 +70,8 @@ def setup_logging(verbosity: int = 0, stream: TextIO | None = None) -> None:
     restore_logging()
     _saved_state = (log.level, log.propagate)
     _stream_handler = logging.StreamHandler(sys.stderr if stream is None else stream)
-    _stream_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    _stream_handler.setFormatter(logging.Formatter(
+        f"%(asctime)s - {LOG_FORMAT}" if log_time else LOG_FORMAT))
     _stream_handler.setLevel(level_for(verbosity))
     log.addHandler(_stream_handler)
     log.addHandler(_counter)

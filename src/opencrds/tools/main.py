@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .switches import add_shared_arguments, run_with_switches
 
 #: command name -> (module, one-line summary). To add a command, write the module in
 #: ``opencrds/tools/`` and list it here. Planned (ARCHITECTURE.md): sync, certify, list, diff,
@@ -41,31 +41,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def add_shared_arguments(parser: argparse.ArgumentParser, *, in_command: bool = False) -> None:
-    """The switches every command accepts (TOOLS.md §1.2), before or after the command name.
-
-    In a command's parser the defaults are suppressed, so a switch given before the command
-    name is not reset by the command's parser.
-    """
-    def default(value: object) -> object:
-        return argparse.SUPPRESS if in_command else value
-
-    group = parser.add_argument_group("shared options")
-    group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=50,
-                       default=default(None),
-                       help="show debug messages (verbosity 50)")
-    group.add_argument("--verbosity", dest="verbosity", type=int, metavar="N",
-                       default=default(None),
-                       help="debug verbosity: >0 debug, 0 normal, -1 hides INFO, -2 also "
-                            "WARNING, -3 also ERROR (default: $CRDS_VERBOSITY or 0)")
-    group.add_argument("--debug-traceback", "--debug-traps", dest="debug_traceback",
-                       action="store_true", default=default(False),
-                       help="let errors propagate with a full traceback instead of one line")
-    group.add_argument("-V", "--version", action="version",
-                       version=f"opencrds {__version__}",
-                       help="print the version and exit")
-
-
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; only ``selected``'s module is imported to add its options."""
     parser = argparse.ArgumentParser(
@@ -80,8 +55,9 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         if name == selected:
             module = importlib.import_module(module_name)
             module.add_arguments(sub)
+            own_options = frozenset(sub._option_string_actions)
             add_shared_arguments(sub, in_command=True)
-            sub.set_defaults(_module=module)
+            sub.set_defaults(_module=module, _own_options=own_options)
     return parser
 
 
@@ -110,9 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # imported here: it loads the rules package, which --help and usage errors do not need
     from .common import env_verbosity, log, one_line, restore_logging, setup_logging
 
-    setup_logging(env_verbosity() if args.verbosity is None else args.verbosity)
+    setup_logging(env_verbosity() if args.verbosity is None else args.verbosity,
+                  log_time=args.log_time)
     try:
-        return int(args._module.run(args) or 0)
+        return run_with_switches(args, args._module.run, argv)
     except KeyboardInterrupt:
         log.error("Interrupted.")
         return 130

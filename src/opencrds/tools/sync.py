@@ -341,30 +341,21 @@ class Syncer(DatasetSources):
         log.info("Syncing %d files", len(missing))
         if not missing:
             return
-        progress, bar, task = None, None, None
         if sys.stderr.isatty():
-            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+            from .sync_progress import TransferBar
 
-            bar = Progress("[progress.description]{task.description}", BarColumn(),
-                           DownloadColumn(), TransferSpeedColumn(), transient=True)
-            task = bar.add_task("Fetching", total=total)
-
-            def progress(_name: str, count: int) -> None:
-                bar.advance(task, count)
-            bar.start()
+            with TransferBar({name: downloader.size(name) for name in missing}) as bar:
+                paths, errors = downloader.fetch(missing, ignore_cache=self.args.ignore_cache,
+                                                 jobs=self.args.jobs, progress=bar)
         else:
-            done = [0]
+            done = 0
             for i, name in enumerate(missing, 1):
-                done[0] += downloader.size(name)
+                done += downloader.size(name)
                 log.info("Fetching  %-55s  %d bytes  (%d / %d files) (%d / %d bytes)",
                          downloader.path(name), downloader.size(name), i, len(missing),
-                         done[0], total)
-        try:
+                         done, total)
             paths, errors = downloader.fetch(missing, ignore_cache=self.args.ignore_cache,
-                                             jobs=self.args.jobs, progress=progress)
-        finally:
-            if bar is not None:
-                bar.stop()
+                                             jobs=self.args.jobs)
         self.bytes += sum(downloader.size(n) for n in paths)
         for name, exc in sorted(errors.items()):
             log.error("Failed syncing '%s': %s", name, exc)

@@ -1,0 +1,106 @@
+"""The switches every ``opencrds`` command accepts (TOOLS.md §1.2) and how a run honours them.
+
+A command may define one of these switches itself (``sync --readonly-cache``, ``bestrefs
+--stats``); its own definition wins and the shared one is left out of that command's parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from .. import __version__
+
+#: observatory switch -> observatory name
+_OBSERVATORY_FLAGS = {("-H", "--hst"): "hst", ("-J", "--jwst"): "jwst", ("--roman",): "roman"}
+
+
+def add_shared_arguments(parser: argparse.ArgumentParser, *, in_command: bool = False) -> None:
+    """Add the shared switches to ``parser``, before or after the command name.
+
+    In a command's parser the defaults are suppressed, so a switch given before the command
+    name is not reset by the command's parser; switches the command defines are skipped.
+    """
+    group = parser.add_argument_group("shared options")
+    taken = set(parser._option_string_actions)
+
+    def add(*flags: str, default: object = None, **kwargs: object) -> None:
+        if taken.isdisjoint(flags):
+            group.add_argument(*flags, default=argparse.SUPPRESS if in_command else default,
+                               **kwargs)  # type: ignore[arg-type]
+
+    add("-v", "--verbose", dest="verbosity", action="store_const", const=50,
+        help="show debug messages (verbosity 50)")
+    add("--verbosity", dest="verbosity", type=int, metavar="N",
+        help="debug verbosity: >0 debug, 0 normal, -1 hides INFO, -2 also WARNING, "
+             "-3 also ERROR (default: $CRDS_VERBOSITY or 0)")
+    add("--debug-traceback", "--debug-traps", dest="debug_traceback", action="store_true",
+        default=False, help="let errors propagate with a full traceback instead of one line")
+    add("--pdb", action="store_true", default=False,
+        help="run the command under the Python debugger (pdb)")
+    add("--profile", metavar="FILE",
+        help="profile the command with cProfile and write the statistics to FILE")
+    add("--log-time", action="store_true", default=False,
+        help="add the date and time to every log message")
+    add("--dump-cmdline", action="store_true", default=False,
+        help="log the command line that started the run")
+    add("-R", "--readonly-cache", action="store_true", default=False,
+        help="never write the cache (same as CRDS_READONLY_CACHE=1)")
+    add("--stats", action="store_true", default=False,
+        help="log the elapsed time of the command at the end")
+    for flags, name in _OBSERVATORY_FLAGS.items():
+        add(*flags, dest="observatory", action="store_const", const=name,
+            help=f"use {name.upper()} conventions when the observatory is not evident")
+    add("-V", "--version", action="version", version=f"opencrds {__version__}",
+        help="print the version and exit")
+
+
+@contextmanager
+def _environment(**values: str | None) -> Iterator[None]:
+    """Set (or leave alone, for None) environment variables for the duration of a run."""
+    saved = {name: os.environ.get(name) for name, value in values.items() if value is not None}
+    os.environ.update({name: value for name, value in values.items() if value is not None})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_with_switches(args: argparse.Namespace, run: Callable[[argparse.Namespace], int],
+                      argv: list[str]) -> int:
+    """Run ``run(args)`` honouring ``--dump-cmdline``, ``--readonly-cache``, the observatory
+    switches, ``--stats``, ``--profile`` and ``--pdb``."""
+    from .common import log
+
+    if getattr(args, "dump_cmdline", False):
+        log.info("Command: %s", " ".join(["opencrds", *argv]))
+    readonly = "1" if getattr(args, "readonly_cache", False) else None
+    observatory = getattr(args, "observatory", None)
+    start = time.perf_counter()
+    with _environment(CRDS_READONLY_CACHE=readonly,
+                      CRDS_OBSERVATORY=observatory if isinstance(observatory, str) else None):
+        if getattr(args, "pdb", False):
+            import pdb
+
+            result = pdb.runcall(run, args)
+        elif getattr(args, "profile", None):
+            profiler = cProfile.Profile()
+            try:
+                result = profiler.runcall(run, args)
+            finally:
+                profiler.dump_stats(args.profile)
+                print(f"profile statistics written to {args.profile}", file=sys.stderr)
+        else:
+            result = run(args)
+    if getattr(args, "stats", False) and "--stats" not in getattr(args, "_own_options", ()):
+        log.info("Elapsed time: %.3f s", time.perf_counter() - start)
+    return int(result or 0)
