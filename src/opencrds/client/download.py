@@ -7,6 +7,10 @@ header of a file download, see ``opencrds.server.rpc.downloads``), the remaining
 a few bundle responses instead of one request each; every file is still locked, verified and
 renamed into place on its own, and whatever a bundle did not deliver is fetched one by one.
 ``OPENCRDS_DOWNLOAD_BUNDLES=0`` turns bundles off.
+
+With ``CRDS_DOWNLOAD_MODE=plugin`` every file is fetched by the external command of
+``CRDS_DOWNLOAD_PLUGIN`` instead (:mod:`opencrds.client.plugin`), one by one, never in bundles;
+locking, verification and the rename are the same.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from ..cache.storage import (
     write_verified,
 )
 from ..rules.naming import is_mapping
+from .plugin import from_env as plugin_from_env
 from .serverinfo import download_metadata
 
 log = logging.getLogger("opencrds")
@@ -88,10 +93,11 @@ class Downloader:
         retries = os.environ.get("CRDS_CLIENT_RETRY_COUNT", "1")
         self.retries = max(1, int(retries)) if retries.isdigit() else 1
         self.delay = float(os.environ.get("CRDS_CLIENT_RETRY_DELAY_SECONDS", "0") or 0)
+        self.plugin = plugin_from_env()  # None in http mode; raises on a bad mode
         self.client = client or httpx.Client(timeout=httpx.Timeout(60.0, read=600.0),
                                              verify=self._needs_tls())
         self.bundle_url: str | None = None  # learnt from the server's first file download
-        self.bundles = env_flag_default("OPENCRDS_DOWNLOAD_BUNDLES")
+        self.bundles = self.plugin is None and env_flag_default("OPENCRDS_DOWNLOAD_BUNDLES")
 
     def _needs_tls(self) -> bool:
         """False when every download URL is plain http: no TLS context to build (~0.2 s)."""
@@ -161,12 +167,18 @@ class Downloader:
 
     def _download(self, name: str, url: str, target: Path, size: int | None,
                   sha1: str | None, progress: Progress | None) -> None:
+        if self.plugin is not None:
+            self.plugin.check()  # no command to run: fails once, not once per retry
         last: Exception | None = None
         for attempt in range(self.retries):
             if attempt:
                 time.sleep(self.delay)
             try:
-                write_verified(target, self._chunks(url, progress, name), size, sha1)
+                if self.plugin is not None:
+                    self.plugin.fetch(name, url, target, self.metadata[name], size, sha1,
+                                      progress)
+                else:
+                    write_verified(target, self._chunks(url, progress, name), size, sha1)
                 return
             except httpx.HTTPError as exc:
                 last = CrdsDownloadError(f"Failed downloading '{name}' from url '{url}' :: {exc}")
