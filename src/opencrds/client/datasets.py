@@ -10,6 +10,7 @@ from typing import Any
 from ..cache.paths import observatory_of
 from ..rules.errors import CrdsError
 from .rpc import RpcClient, server_url
+from .wordlists import expand_words
 
 #: Ids sent per ``get_dataset_headers_by_id`` call when server info does not say.
 DEFAULT_IDS_PER_RPC = 500
@@ -20,21 +21,9 @@ class DatasetError(CrdsError):
 
 
 def read_ids(words: Iterable[str]) -> list[str]:
-    """Dataset ids from the command line: ``@file`` names a file of ids, one per line
-    (blank lines and ``#`` comments skipped); other words are ids. Order kept, no repeats."""
-    ids: list[str] = []
-    for word in words:
-        if word.startswith("@"):
-            try:
-                with open(word[1:], encoding="utf-8") as stream:
-                    lines = stream.read().splitlines()
-            except OSError as exc:
-                raise DatasetError(f"cannot read dataset id file '{word[1:]}': "
-                                   f"{exc.strerror}") from None
-            items = [line.strip() for line in lines]
-            ids.extend(i for i in items if i and not i.startswith("#"))
-        elif word.strip():
-            ids.append(word.strip())
+    """Dataset ids from the command line: ``@file`` names a file of ids (``#`` comment lines
+    skipped); other words are ids. Order kept, no repeats."""
+    ids = expand_words((w.strip() for w in words if w.strip()), "dataset id file")
     return list(dict.fromkeys(ids))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
+from ..client.wordlists import expand_words
 from .common import ToolError
 
 #: Sources that only a CRDS server can supply (TOOLS.md §2.1 "Needs a server").
@@ -164,27 +164,6 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 # ---- after parsing -------------------------------------------------------------------------
-
-def expand_words(words: Iterable[str] | None) -> list[str]:
-    """Words with each ``@file`` replaced by the words of that file (recursively).
-
-    Lines whose stripped text starts with ``#`` are comments.
-    """
-    result: list[str] = []
-    for word in words or ():
-        if not word.startswith("@"):
-            result.append(word)
-            continue
-        path = word[1:]
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ToolError(f"cannot read the word list '{path}': "
-                            f"{getattr(exc, 'strerror', None) or exc}") from None
-        lines = [line for line in text.splitlines() if not line.strip().startswith("#")]
-        result.extend(expand_words(" ".join(lines).split()))
-    return result
-
 
 def normalize_ids(ids: Iterable[str] | None) -> list[str] | None:
     """Dataset ids as CRDS compares them: upper case, ``X`` meaning ``X:X``."""

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..client import selection
+from ..client.wordlists import expand_words
 from ..rules.errors import CrdsError
 from ..rules.matches import MatchPath
 from .common import ToolError, count, log
@@ -70,21 +71,10 @@ def format_path(path: MatchPath, *, brief: bool = False, omit_names: bool = Fals
 
 
 def expand_files(words: Iterable[str]) -> list[str]:
-    """``--files`` words as bare reference names: ``@file`` lists expanded (whitespace
-    separated, ``#`` comment lines skipped, recursive), ``crds://`` and directories dropped."""
-    names: list[str] = []
-    for word in words:
-        if word.startswith("@"):
-            try:
-                with open(word[1:], encoding="utf-8") as stream:
-                    lines = stream.read().splitlines()
-            except OSError as exc:
-                raise ToolError(f"cannot read file list '{word[1:]}': {exc.strerror}") from None
-            text = " ".join(ln for ln in lines if not ln.strip().startswith("#"))
-            names.extend(expand_files(text.split()))
-        else:
-            names.append(os.path.basename(word.removeprefix("crds://")))
-    return names
+    """``--files`` words as bare reference names: ``@file`` lists expanded, ``crds://``
+    and directories dropped."""
+    return [os.path.basename(word.removeprefix("crds://"))
+            for word in expand_words(words, "file list")]
 
 
 def _out(text: str) -> None:

@@ -177,18 +177,29 @@ def _config_file(request: HttpRequest, observatory: str, name: str) -> HttpRespo
                     "text/plain; charset=utf-8")
 
 
-@require_http_methods(["GET", "HEAD"])
-def unchecked_get(request: HttpRequest, branch: str, observatory: str,
-                  name: str) -> HttpResponseBase:
-    """Serve one file of the store by its CRDS name."""
-    if not store.is_safe_name(name) or not store.OBSERVATORY_RE.fullmatch(observatory):
-        return _error("UnknownFile", "invalid file name.")
+def _refuse_observatory(observatory: str, invalid: str) -> HttpResponseBase | None:
+    """The error response when ``observatory`` is malformed (``invalid``) or not the one
+    this server serves; None when it is."""
+    if not store.OBSERVATORY_RE.fullmatch(observatory):
+        return _error("UnknownFile", invalid)
     try:
         served = queries.server_observatory()
     except queries.NotConfigured:
         return _error("ServerError", "the server has no observatory configured.", 503)
     if observatory != served:
         return _error("UnknownFile", f"this server serves '{served}' files, not '{observatory}'.")
+    return None
+
+
+@require_http_methods(["GET", "HEAD"])
+def unchecked_get(request: HttpRequest, branch: str, observatory: str,
+                  name: str) -> HttpResponseBase:
+    """Serve one file of the store by its CRDS name."""
+    if not store.is_safe_name(name):
+        return _error("UnknownFile", "invalid file name.")
+    refused = _refuse_observatory(observatory, "invalid file name.")
+    if refused is not None:
+        return refused
     if branch == "config":
         return _config_file(request, observatory, name)
     record = download_record(observatory, name)
@@ -283,14 +294,9 @@ def _bundle_stream(observatory: str, names: list[str],
 @require_http_methods(["POST"])
 def unchecked_bundle(request: HttpRequest, observatory: str) -> HttpResponseBase:
     """Many files of the store in one response (see the module docstring for the format)."""
-    if not store.OBSERVATORY_RE.fullmatch(observatory):
-        return _error("UnknownFile", "invalid observatory.")
-    try:
-        served = queries.server_observatory()
-    except queries.NotConfigured:
-        return _error("ServerError", "the server has no observatory configured.", 503)
-    if observatory != served:
-        return _error("UnknownFile", f"this server serves '{served}' files, not '{observatory}'.")
+    refused = _refuse_observatory(observatory, "invalid observatory.")
+    if refused is not None:
+        return refused
     try:
         names = json.loads(request.body)["names"]
     except (ValueError, KeyError, TypeError):
