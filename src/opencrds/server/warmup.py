@@ -9,11 +9,14 @@ log = logging.getLogger("opencrds.server")
 
 
 def warm_operational_context() -> None:
-    """Parse the operational context and all its rules once, to be shared by every worker."""
+    """Parse the operational context and all its rules, and build the server info's download
+    metadata, once, to be shared by every worker."""
     from django.db import connections
+    from django.urls import get_resolver
 
     from .catalog import queries
     from .rpc import contexts
+    from .rpc.serverinfo import server_info
 
     started = time.perf_counter()
     try:
@@ -24,6 +27,8 @@ def warm_operational_context() -> None:
             for imap in pmap.children():
                 imap.children()
             log.info("loaded %s in %.1f s", name, time.perf_counter() - started)
+        server_info()
+        get_resolver().resolve("/json/")  # imports the URL configuration and the views
     except Exception as exc:  # serving still works; contexts then load on first use
         log.warning("could not preload the operational context: %s", exc)
     finally:
