@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import pstats
 import re
 import subprocess
@@ -94,3 +95,12 @@ def test_observatory_switch_sets_the_default_observatory(rmap: Path, flag: str,
     done = subprocess.run([sys.executable, "-c", code, str(rmap), flag], capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.stdout.strip() == str([(name, name)]), done.stderr
+
+
+def test_log_time_and_message_counter_variables(rmap: Path) -> None:
+    env = {**os.environ, "CRDS_LOG_TIME": "1", "CRDS_ADD_LOG_MSG_COUNTER": "1"}
+    done = run("checksum", str(rmap), "missing.rmap", env=env, cwd=rmap.parent)
+    lines = done.stderr.splitlines()
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - CRDS - INFO - \(0000001\) - "
+                    r"Adding checksum for ", lines[0]), lines
+    assert re.match(r".* - CRDS - ERROR - \(0000003\) - Checksum operation FAILED", lines[2])

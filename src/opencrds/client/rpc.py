@@ -47,7 +47,8 @@ def crds_decode(value: Any) -> Any:
     return value
 
 
-def _env_number(name: str, default: float) -> float:
+def env_number(name: str, default: float) -> float:
+    """The number in environment variable ``name``; ``default`` when unset or not a number."""
     try:
         return float(os.environ.get(name, default))
     except ValueError:
@@ -81,9 +82,9 @@ class RpcClient:
                  retries: int | None = None, delay: float | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.url = (url or server_url()).removesuffix("/")
-        self.timeout = timeout or _env_number("CRDS_CLIENT_TIMEOUT_SECONDS", 3600)
-        self.retries = max(1, int(retries or _env_number("CRDS_CLIENT_RETRY_COUNT", 1)))
-        self.delay = _env_number("CRDS_CLIENT_RETRY_DELAY_SECONDS", 0) if delay is None else delay
+        self.timeout = timeout or env_number("CRDS_CLIENT_TIMEOUT_SECONDS", 3600)
+        self.retries = max(1, int(retries or env_number("CRDS_CLIENT_RETRY_COUNT", 1)))
+        self.delay = env_number("CRDS_CLIENT_RETRY_DELAY_SECONDS", 0) if delay is None else delay
         # plain http needs no CA bundle: loading it costs ~0.2 s of every command's start
         self._client = httpx.Client(timeout=self.timeout, transport=transport,
                                     follow_redirects=False,

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..cache.config import load_server_config, save_server_config
 from ..rules.errors import CrdsError
-from .rpc import RpcClient, crds_decode, server_url
+from ..rules.parser import parse_literal
+from .rpc import RpcClient, crds_decode, env_number, server_url
 
 log = logging.getLogger("opencrds")
 URL_KEYS = ("reference_url", "mapping_url", "config_url", "pickle_url")
@@ -56,6 +57,9 @@ def fetch_server_info(observatory: str | None = None, client: RpcClient | None =
     With ``save`` a fresh (connected) answer is written back to the cache.
     """
     observatory = default_observatory(observatory)
+    if os.environ.get("CRDS_CONFIG_URI"):
+        return _check_observatory(config_uri_info(observatory), observatory,
+                                  os.environ["CRDS_CONFIG_URI"])
     owned = client is None
     client = client or RpcClient(server_url(observatory))
     try:
@@ -71,10 +75,41 @@ def fetch_server_info(observatory: str | None = None, client: RpcClient | None =
     finally:
         if owned:
             client.close()
-    if info.get("observatory") != observatory:
-        raise CrdsConfigError(
-            f"CRDS server '{client.url}' for '{info.get('observatory')}' is inconsistent with "
-            f"observatory '{observatory}'.  Set CRDS_SERVER_URL and CRDS_OBSERVATORY to match.")
+    _check_observatory(info, observatory, client.url)
     if save and info.get("connected"):
         save_server_config(observatory, info)
     return info
+
+
+def _check_observatory(info: dict[str, Any], observatory: str, where: str) -> dict[str, Any]:
+    if info.get("observatory") != observatory:
+        raise CrdsConfigError(
+            f"CRDS server '{where}' for '{info.get('observatory')}' is inconsistent with "
+            f"observatory '{observatory}'.  Set CRDS_SERVER_URL and CRDS_OBSERVATORY to match.")
+    return info
+
+
+def config_uri_info(observatory: str) -> dict[str, Any]:
+    """Server info read from ``$CRDS_CONFIG_URI/server_config`` (a Python literal, no
+    JSON-RPC), marked ``connected=False``; the cached ``server_config`` if it cannot be read."""
+    import httpx
+
+    url = os.environ["CRDS_CONFIG_URI"].rstrip("/") + "/server_config"
+    try:
+        if url.startswith(("http://", "https://")):
+            response = httpx.get(url, timeout=env_number("CRDS_CLIENT_TIMEOUT_SECONDS", 3600), follow_redirects=True)
+            response.raise_for_status()
+            text = response.text
+        else:
+            with open(url.removeprefix("file://"), encoding="utf-8") as stream:
+                text = stream.read()
+        info = parse_literal(text, url)
+        if not isinstance(info, dict):
+            raise CrdsError(f"'{url}' does not hold a dict")
+    except (httpx.HTTPError, OSError, CrdsError) as exc:
+        log.debug("reading %s failed (%s); using the cached server_config", url, exc)
+        return load_server_config(observatory)
+    info = dict(info)
+    info.update(status="uri", connected=False, server=url)
+    return info
+

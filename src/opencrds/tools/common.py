@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from typing import TextIO
 
+from ..cache.paths import env_flag
 from ..rules.errors import CrdsError
 
 LOGGER_NAME = "opencrds"
@@ -59,6 +60,23 @@ def env_verbosity() -> int:
         return 0
 
 
+class _CrdsFormatter(logging.Formatter):
+    """The CRDS line, with the optional time prefix (``CRDS_LOG_TIME``) and running message
+    number (``CRDS_ADD_LOG_MSG_COUNTER``: ``CRDS - INFO - (0000001) - message``)."""
+
+    def __init__(self, *, log_time: bool, counter: bool) -> None:
+        super().__init__(f"%(asctime)s - {LOG_FORMAT}" if log_time else LOG_FORMAT)
+        self.counter = counter
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        text = super().formatMessage(record)
+        if not self.counter:
+            return text
+        number = sum(_counter.counts.values()) + 1
+        head, _, message = text.partition(" -  ")
+        return f"{head} - ({number:07d}) - {message}"
+
+
 def setup_logging(verbosity: int = 0, stream: TextIO | None = None, *,
                   log_time: bool = False) -> None:
     """Send ``opencrds`` log messages to ``stream`` (stderr) and reset the counters;
@@ -70,8 +88,9 @@ def setup_logging(verbosity: int = 0, stream: TextIO | None = None, *,
     restore_logging()
     _saved_state = (log.level, log.propagate)
     _stream_handler = logging.StreamHandler(sys.stderr if stream is None else stream)
-    _stream_handler.setFormatter(logging.Formatter(
-        f"%(asctime)s - {LOG_FORMAT}" if log_time else LOG_FORMAT))
+    _stream_handler.setFormatter(_CrdsFormatter(
+        log_time=log_time or env_flag("CRDS_LOG_TIME"),
+        counter=env_flag("CRDS_ADD_LOG_MSG_COUNTER")))
     _stream_handler.setLevel(level_for(verbosity))
     log.addHandler(_stream_handler)
     log.addHandler(_counter)
