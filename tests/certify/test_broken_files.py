@@ -4,6 +4,7 @@ file does not stop the run."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,14 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("OPENCRDS_DEFINITIONS_PATH", str(DEFINITIONS))
     monkeypatch.setenv("CRDS_PATH", str(CACHE))
-    logging.getLogger("opencrds.certify").setLevel(logging.CRITICAL)
+    certify_log = logging.getLogger("opencrds.certify")
+    saved = certify_log.level
+    certify_log.setLevel(logging.CRITICAL)
+    yield  # restored so later tests (other modules in this worker) still see its messages
+    certify_log.setLevel(saved)
 
 
 BROKEN = [

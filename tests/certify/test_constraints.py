@@ -55,3 +55,35 @@ def test_validators() -> None:
     assert sybdate("not a date") is not None
     assert jwstdate("2020-01-01T00:00:00") is None
     assert check_value(parse_constraint("USEAFTER H C R &SYBDATE"), "garbage") is not None
+
+
+def test_definedness_helpers_and_advisory_dates() -> None:
+    from opencrds.certify.constraints import ArrayInfo
+
+    messages: list[tuple[str, str]] = []
+    checker = ConstraintChecker({}, lambda lvl, msg: messages.append((lvl, msg)),
+                                {"SCI": ArrayInfo(SHAPE=(3, 3))})
+    checker.check_all(parse_constraint(line) for line in [
+        "SCI A X R (array_exists(SCI_ARRAY))",
+        "DQ A X (array_exists(DQ_ARRAY)) (is_image(DQ_ARRAY))",
+        "KEY X X (is_defined(NOPE)) (NOPE>1)",
+    ])
+    assert messages == []
+    assert jwstdate("2015-11-01") is None
+    note = jwstdate("Jan 01 2015 00:00:00")
+    assert note is not None and "Non-compliant date format" in note
+    assert _run(["META.USEAFTER H C R &JWSTDATE"],
+                {"META.USEAFTER": "Jan 01 2015 00:00:00"})[0][0] == "WARNING"
+    assert _run(["META.USEAFTER H C R &JWSTDATE"],
+                {"META.USEAFTER": "yesterday"})[0][0] == "ERROR"
+
+
+def test_table_values_keep_their_type() -> None:
+    from opencrds.certify.constraints import native
+
+    assert native(b"5") == "5" and isinstance(native("12"), str)
+    messages: list[tuple[str, str]] = []
+    checker = ConstraintChecker({}, lambda lvl, msg: messages.append((lvl, msg)),
+                                columns={"KEYWORD": ["5", "acs"]})
+    checker.check_all([parse_constraint("KEYWORD C X R (len(VALUE)>0)")])
+    assert messages == []

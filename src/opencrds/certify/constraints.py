@@ -48,6 +48,16 @@ def typed(value: str) -> Any:
     return value
 
 
+def native(value: Any) -> Any:
+    """A table cell as expressions see ``VALUE``: its own type (a string column stays a
+    string even when it holds digits), bytes decoded, numpy scalars as Python values."""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, str):
+        return str(value)
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
+
+
 # ---- helper functions of .tpn expressions ---------------------------------------------------
 
 
@@ -77,6 +87,18 @@ def _has_columns(array: Any, names: Iterable[str]) -> bool:
     return all(n.upper() in present for n in names)
 
 
+def _defined(value: Any) -> bool:
+    return not (isinstance(value, str) and value == UNDEFINED)
+
+
+def _array_exists(array: Any) -> bool:
+    return isinstance(array, ArrayInfo)
+
+
+_defined.accepts_undefined = True  # type: ignore[attr-defined]
+_array_exists.accepts_undefined = True  # type: ignore[attr-defined]
+
+
 def _presence(code: str) -> Callable[[Any], Any]:
     return lambda flag: code if flag else False
 
@@ -85,6 +107,8 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "has_type": _has_type,
     "has_column_type": _has_column_type,
     "has_columns": _has_columns,
+    "array_exists": _array_exists,
+    "is_defined": _defined,
     "is_table": lambda a: a.KIND == "TABLE",
     "is_image": lambda a: a.KIND == "IMAGE",
     "ndim": lambda a, n: len(a.SHAPE) == n,
@@ -140,6 +164,8 @@ class ConstraintChecker:
     arrays: Mapping[str, ArrayInfo] = field(default_factory=dict)
     columns: Mapping[str, list[Any]] = field(default_factory=dict)
     parkeys: frozenset[str] = frozenset()
+    #: Applies an ``&VALIDATOR`` of an A/D constraint to its array (synphot tables).
+    array_check: Callable[[Constraint, ArrayInfo], None] | None = None
     names: Namespace = field(init=False)
 
     def __post_init__(self) -> None:
@@ -211,6 +237,10 @@ class ConstraintChecker:
                 return
             if constraint.expression:
                 self._expression(constraint, presence, None)
+            elif (constraint.values and constraint.values[0].startswith("&")
+                  and self.array_check is not None):
+                info = {k.upper(): v for k, v in self.arrays.items()}[constraint.name.upper()]
+                self.array_check(constraint, info)
             return
         if kind == "C":
             values = self.columns.get(constraint.name.upper())
@@ -266,9 +296,11 @@ class ConstraintChecker:
     def _value(self, constraint: Constraint, presence: str, raw: Any,
                column: bool = False) -> bool:
         if constraint.expression:
-            return self._expression(constraint, presence, typed(raw) if column else None)
+            return self._expression(constraint, presence, native(raw) if column else None)
         reason = check_value(constraint, raw)
-        if reason:
+        if isinstance(reason, validators.Advisory):
+            self.report("WARNING", f"Checking {constraint.name!r} : {reason}")
+        elif reason:
             self._fail(constraint, presence, reason)
             return False
         return True

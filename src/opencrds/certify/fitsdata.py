@@ -73,7 +73,8 @@ def _info(hdu: Any, index: int, load_data: bool) -> ArrayInfo:
                  for c in hdu.columns}
         return ArrayInfo(SHAPE=(hdu.header.get("NAXIS2", 0),), KIND="TABLE",
                          DATA_TYPE="table", COLUMN_NAMES=names, EXTENSION=index,
-                         DATA=hdu.data if load_data else None, COLUMN_TYPES=types)
+                         DATA=hdu.data.copy() if load_data and hdu.data is not None
+                         else None, COLUMN_TYPES=types)
     shape = tuple(hdu.shape) if hdu.shape else ()
     dtype = ""
     bitpix = hdu.header.get("BITPIX")

@@ -15,9 +15,11 @@ from ..rules.loader import MappingLoader
 from ..rules.mappings import BaseMapping, InstrumentContext, PipelineContext, ReferenceMapping
 from ..rules.naming import NameComparisonError, newer
 from ..rules.parser import SelectorCall, parse_mapping_text
+from . import jwst_core
 from . import rows as rowlib
 from .context import CertifyOptions, definition_for, mapping_path, reference_path
 from .duplicates import find_duplicates
+from .special_cases import check_special_cases
 
 Report = Callable[[str, str], None]
 KIND_BY_EXT = {".pmap": "PIPELINE", ".imap": "INSTRUMENT", ".rmap": "REFERENCE"}
@@ -82,7 +84,25 @@ def check_semantics(mapping: BaseMapping, path: Path, report: Report,
         report("ERROR", f"Mapping {path.name!r} header 'mapping' is {kind!r} but its "
                f"extension {ext!r} requires {KIND_BY_EXT[ext]!r}")
     if isinstance(mapping, ReferenceMapping):
+        _check_classes(mapping, report)
         _check_match_values(mapping, report, options)
+        check_special_cases(mapping, report)
+
+
+def _check_classes(mapping: ReferenceMapping, report: Report) -> bool:
+    """The rmap ``parkey`` has one tuple of names per selector class of ``classes``; False
+    after reporting when it does not."""
+    classes = mapping.header.get("classes", ("Match", "UseAfter"))  # the CRDS default
+    parkey = mapping.header.get("parkey")
+    if not isinstance(classes, (tuple, list)) or not isinstance(parkey, (tuple, list)):
+        return True
+    if len(classes) == len(parkey):
+        return True
+    first = parkey[0] if parkey and isinstance(parkey[0], (tuple, list)) else ()
+    head = f"{classes[0] if classes else 'Match'}({', '.join(repr(p) for p in first)})"
+    report("ERROR", f"{head} : Length mismatch between rmap parkey: \"{tuple(parkey)!r}\" and "
+           f"rmap classes header fields \"{tuple(classes)!r}\" in {mapping.basename!r}")
+    return False
 
 
 def _valid_values(mapping: ReferenceMapping, options: CertifyOptions) -> dict[str, Any]:
@@ -90,8 +110,11 @@ def _valid_values(mapping: ReferenceMapping, options: CertifyOptions) -> dict[st
     if definition is None:
         return {}
     found: dict[str, Any] = {}
-    for constraint in definition.constraints_for(mapping.instrument, mapping.filekind,
-                                                 "ld_tpn"):
+    constraints = definition.constraints_for(mapping.instrument, mapping.filekind, "ld_tpn")
+    if mapping.observatory.lower() == "jwst":
+        constraints = jwst_core.with_stand_ins(constraints, definition, mapping.instrument,
+                                               mapping.filekind, "ld_tpn")
+    for constraint in constraints:
         if constraint.keytype_code not in "HC" or constraint.expression:
             continue
         values = constraint.values
@@ -197,11 +220,16 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
     if isinstance(mapping, ReferenceMapping) and isinstance(old, ReferenceMapping):
         _rmap_differences(old, mapping, where, report)
     elif not isinstance(mapping, ReferenceMapping):
+        new_selector = {str(k).lower(): v for k, v in
+                        mapping.selector.items()}  # type: ignore[attr-defined]
         for key, value in old.selector.items():  # type: ignore[attr-defined]
-            new_value = mapping.selector.get(key)  # type: ignore[attr-defined]
+            new_value = new_selector.get(str(key).lower())
             if new_value is None:
                 report("WARNING", f"Deletion at ({where!r}, {key!r}) deleted terminal "
                        f"{value!r}")
+            elif new_value != value:
+                _replacement(f"({where!r}, ({str(key).lower()!r},))", value, new_value,
+                             report)
 
 
 def _rmap_differences(old: ReferenceMapping, new: ReferenceMapping, where: str,
@@ -283,6 +311,23 @@ def child_paths(mapping: BaseMapping, options: CertifyOptions, given: dict[str, 
             report("ERROR", f"Problem loading submappings of {mapping.basename!r} : "
                    f"sub-mapping {name!r} is not in the cache ({cached.parent}) nor given")
     return paths
+
+
+def missing_submappings(mapping: BaseMapping, path: Path, report: Report) -> bool:
+    """Sub-mappings named by a path (not a bare name) must exist as given, relative to the
+    current directory, as CRDS opens them; report the first that does not (loading stops
+    there). True if one is missing."""
+    if isinstance(mapping, ReferenceMapping):
+        return False
+    for name in mapping.selector.values():  # type: ignore[attr-defined]
+        if (not isinstance(name, str) or not name.endswith((".imap", ".rmap"))
+                or "/" not in name or os.path.exists(name)):
+            continue
+        problem = f"[Errno 2] No such file or directory: {name!r}"
+        report("ERROR", f"Problem loading submappings of {display_name(path)!r} : {problem}")
+        report("ERROR", f"Validation error : {problem}")
+        return True
+    return False
 
 
 def display_name(path: str | os.PathLike[str]) -> str:

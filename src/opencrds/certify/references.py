@@ -11,9 +11,11 @@ from typing import Any
 
 from ..io import HeaderError, read_header
 from ..io.formats import ASDF, FITS, GEIS, JSON, YAML, detect_format
-from ..observatories.definitions import DefinitionError, ObservatoryDefinition
+from ..observatories.definitions import Constraint, DefinitionError, ObservatoryDefinition
+from . import jwst_core, synphot, validators
 from .constraints import ArrayInfo, ConstraintChecker
 from .context import CertifyOptions, definition_for
+from .synphot import PreviousFiles
 from .tables import check_table
 
 Report = Callable[[str, str], None]
@@ -69,8 +71,8 @@ def check_loadable(path: str, kind: str, report: Report) -> bool:
     if kind == ASDF:
         import asdf
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 with asdf.open(path, lazy_load=True, memmap=False) as handle:
                     handle.tree  # noqa: B018 - force the tree to load
@@ -78,6 +80,8 @@ def check_loadable(path: str, kind: str, report: Report) -> bool:
                 text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 report("ERROR", f"Validation error : {type(exc).__name__} : {text}")
                 return False
+        for warning in caught:  # the asdf library's warnings become CRDS warnings
+            report("WARNING", f"{warning.category.__name__} : {warning.message}")
     return True
 
 
@@ -121,9 +125,10 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
 
 
 def certify_reference(path: str, observatory: str, options: CertifyOptions, report: Report,
-                      context_name: str, parkeys: Callable[[RefIdentity], frozenset[str]]
-                      ) -> RefIdentity | None:
-    """All reference checks of one file; returns its identity when it could be found."""
+                      context_name: str, parkeys: Callable[[RefIdentity], frozenset[str]],
+                      previous: PreviousFiles | None = None) -> RefIdentity | None:
+    """All reference checks of one file; returns its identity when it could be found.
+    ``previous(filekind, compname)`` names the comparison context's synphot files."""
     kind = file_format(path)
     name = os.path.basename(path)
     if kind == "UNKNOWN":
@@ -142,9 +147,17 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
     except ValueError as exc:
         report("ERROR", f"Validation error : {exc}")
         return None
+    if kind == ASDF:
+        _asdf_library(header, name, report)
     if definition is None:
         return ident
+    if observatory != "hst" and not _useafter_ok(header, definition, report):
+        return ident
     constraints = definition.constraints_for(ident.instrument, ident.filekind, "tpn")
+    if observatory == "jwst":
+        constraints = jwst_core.with_stand_ins(constraints, definition, ident.instrument,
+                                               ident.filekind)
+        header = jwst_core.condition_header(header, name, report)
     arrays: dict[str, ArrayInfo] = {}
     columns: dict[str, list[Any]] = {}
     if kind == FITS:
@@ -157,13 +170,42 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
     except ValueError as exc:
         report("ERROR", f"Validation error : {exc}")
         return ident
-    checker = ConstraintChecker(header, report, arrays, columns, required)
+
+    def array_check(constraint: Constraint, info: ArrayInfo) -> None:
+        synphot.check_array(constraint.values[0][1:], name, header, info, report, previous)
+
+    checker = ConstraintChecker(header, report, arrays, columns, required, array_check)
     checker.check_all(constraints)
     if kind == FITS:
         _tables(path, ident, definition, options, report, context_name)
+    if observatory == "jwst":
+        problem = jwst_core.datamodels_problem(name, kind, ident.filekind)
+        if problem:
+            report("ERROR", f"Validation error : {problem}")
     if kind == GEIS:
         pass
     return ident
+
+
+def _useafter_ok(header: dict[str, str], definition: ObservatoryDefinition,
+                 report: Report) -> bool:
+    """The USEAFTER must be a date to be mapped onto the dataset date keywords (JWST and
+    Roman condition reference headers that way); False after reporting when it is not."""
+    value = header.get(definition.useafter_keyword.upper(), "UNDEFINED")
+    problem = validators.jwstdate(value) if value != "UNDEFINED" else None
+    if problem and not isinstance(problem, validators.Advisory):
+        report("ERROR", "Error mapping reference names and values to dataset names and values "
+               f": Bad USEAFTER time format = {value!r}")
+        return False
+    return True
+
+
+def _asdf_library(header: dict[str, str], name: str, report: Report) -> None:
+    """An ASDF file written by a development release of the asdf library only warns."""
+    version = header.get("ASDF_LIBRARY.VERSION", "UNDEFINED")
+    if version != "UNDEFINED" and "dev" in version.lower():
+        report("WARNING", f"File written with dev version of asdf library: {version} "
+               f"({name!r})")
 
 
 def _tables(path: str, ident: RefIdentity, definition: ObservatoryDefinition,

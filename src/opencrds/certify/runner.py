@@ -13,6 +13,7 @@ from ..rules.naming import is_mapping
 from . import mappings as maps
 from .context import CertifyOptions, default_context, observatory_of_file
 from .references import RefIdentity, certify_reference, file_format
+from .synphot import previous_files
 
 log = logging.getLogger("opencrds.certify")
 BANNER = "#" * 40
@@ -160,8 +161,13 @@ class _Session:
                          f"type={ident.filekind.upper()!r} data={path!r}")
             return self.parkeys(observatory, ident)
 
+        def previous(filekind: str, compname: str) -> list[str]:
+            context = self.context(observatory)
+            return [] if context is None else list(previous_files(context)(filekind, compname))
+
         try:
-            certify_reference(path, observatory, self.options, report, context_name, parkeys)
+            certify_reference(path, observatory, self.options, report, context_name, parkeys,
+                              previous)
         except Exception as exc:  # noqa: BLE001 - one error per bad file, then go on
             report("ERROR", f"Validation error : {type(exc).__name__}: {exc}")
 
@@ -170,7 +176,7 @@ class _Session:
         report = self.reporter(prefix)
         try:
             mapping = maps.load_mapping(path, report, self.options)
-            if mapping is None:
+            if mapping is None or maps.missing_submappings(mapping, path, report):
                 return
             maps.check_semantics(mapping, path, report, self.options)
             maps.check_differences(mapping, path, self.context(mapping.observatory), report)

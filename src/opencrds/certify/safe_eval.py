@@ -12,6 +12,10 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+#: What an unknown name evaluates to as the argument of a function marked
+#: ``accepts_undefined`` (``array_exists``, ``is_defined``).
+UNDEFINED = "UNDEFINED"
+
 
 class ExpressionError(Exception):
     """An expression is not allowed or cannot be evaluated."""
@@ -174,7 +178,16 @@ class _Evaluator:
             target = self.scope[func.id]
         else:
             raise ExpressionError("only whitelisted functions may be called")
+        if getattr(target, "accepts_undefined", False):
+            return target(*(self._lenient(arg) for arg in node.args))
         return target(*(self.visit(arg) for arg in node.args))
+
+    def _lenient(self, node: ast.AST) -> Any:
+        """An argument of a function that tests definedness: unknown names are UNDEFINED."""
+        try:
+            return self.visit(node)
+        except NameError:
+            return UNDEFINED
 
 
 def _truth(value: Any) -> bool:

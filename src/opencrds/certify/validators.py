@@ -50,7 +50,8 @@ def sybdate(value: str) -> str | None:
     """HST Sybase-style date, e.g. ``Oct 01 1996 00:00:00`` (other CRDS date forms accepted)."""
     text = " ".join(value.split())
     if _date(text.title(), ("%b %d %Y %H:%M:%S", "%b %d %Y %H:%M", "%b %d %Y",
-                            "%b %d %Y %I:%M%p", "%b %d %Y %I:%M:%S%p")):
+                            "%b %d %Y %I:%M%p", "%b %d %Y %I:%M:%S%p",
+                            "%b %d %Y %I:%M:%S:%f%p", "%b %d %Y %H:%M:%S:%f")):
         return None
     if _anydate(text):
         return None
@@ -66,12 +67,19 @@ def _anydate(text: str) -> bool:
     return _date(text.strip(), _ANY_FORMATS) is not None
 
 
+class Advisory(str):
+    """A validator finding that is only a warning (the value is usable but non-compliant)."""
+
+
 def jwstdate(value: str) -> str | None:
-    """``YYYY-MM-DDTHH:MM:SS`` (other parsable dates are accepted; CRDS only warns)."""
-    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?", value.strip()):
+    """``YYYY-MM-DDTHH:MM:SS`` (ISO dates with a space, or without a time, pass too); other
+    parsable dates are an :class:`Advisory` ("Non-compliant date format"), the rest invalid."""
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d([T ]\d\d:\d\d:\d\d(\.\d+)?)?", text):
         return None
-    if _anydate(value):
-        return None
+    if _anydate(text) or sybdate(text) is None:
+        return Advisory(f"Non-compliant date format {value!r} should be "
+                        "'YYYY-MM-DDTHH:MM:SS'")
     return f"Invalid JWST date {value!r}"
 
 
