@@ -72,6 +72,12 @@ def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
     return env.get(name, "").strip().lower() in _TRUE
 
 
+def env_flag_default(name: str) -> bool:
+    """A boolean variable that is true when unset or empty (``CRDS_DOWNLOAD_CHECKSUMS``)."""
+    value = os.environ.get(name)
+    return True if value is None or value == "" else env_flag(name)
+
+
 def readonly(environ: Mapping[str, str] | None = None) -> bool:
     """True when the cache must not be written (``CRDS_READONLY_CACHE``)."""
     return env_flag("CRDS_READONLY_CACHE", environ)

@@ -12,13 +12,18 @@ Report = Callable[[str, str], None]
 
 
 def verify_fits(path: str, report: Report) -> bool:
-    """Open with checksum verification and ``verify('exception')``; False on failure."""
+    """Open with checksum verification (unless ``CRDS_FITS_VERIFY_CHECKSUM`` is false; a
+    missing END card is tolerated with ``CRDS_FITS_IGNORE_MISSING_END``) and
+    ``verify('exception')``; False on failure."""
     from astropy.io import fits
+
+    from ..cache.paths import env_flag, env_flag_default
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            with fits.open(path, checksum=True) as hdus:
+            with fits.open(path, checksum=env_flag_default("CRDS_FITS_VERIFY_CHECKSUM"),
+                           ignore_missing_end=env_flag("CRDS_FITS_IGNORE_MISSING_END")) as hdus:
                 hdus.verify("exception")
                 names = [hdu.name.upper() for hdu in hdus]
         except Exception as exc:  # noqa: BLE001 - any astropy failure is one error

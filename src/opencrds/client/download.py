@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from ..cache.locking import FileLock, LockTimeout
-from ..cache.paths import env_flag, file_path, readonly
+from ..cache.paths import env_flag_default, file_path, readonly
 from ..cache.storage import (
     CrdsDownloadError,
     ReadonlyCacheError,
@@ -413,12 +413,6 @@ class _Body:
     def drain(self) -> None:
         while self._left > 0:
             self._left -= len(self._frames.read_some(min(self._left, CHUNK)))
-
-
-def env_flag_default(name: str) -> bool:
-    """A boolean variable that defaults to true (``CRDS_DOWNLOAD_*``)."""
-    value = os.environ.get(name)
-    return True if value is None or value == "" else env_flag(name)
 
 
 def _unlink_quietly(path: Path) -> None:
