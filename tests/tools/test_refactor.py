@@ -108,6 +108,10 @@ def test_insert_replace_delete_like_crds(tmp_path: Path, rmap: str) -> None:
 
     loader = get_loader(tmp_path)
     loader.from_text((tmp_path / "ours_b.rmap").read_text(), "ours_b.rmap")
+    # each result passes certify (the new references are files beside it)
+    for name in ("ours_a.rmap", "ours_b.rmap", "ours_c.rmap"):
+        checked = run(OPENCRDS, "certify", "--comparison-context", "none", name, cwd=tmp_path)
+        assert " 0 errors" in checked.stderr, (name, checked.stderr[-3000:])
 
 
 def test_insert_new_match_key_and_useafter() -> None:
