@@ -97,3 +97,17 @@ def test_offline_is_fatal(crds_env: Path, monkeypatch: pytest.MonkeyPatch, capsy
         "{'observatory': 'hst', 'operational_context': 'hst_0729.pmap', 'mappings': []}")
     assert listing("--hst", "--dataset-ids-for-instruments", "acs") == 255
     assert "Required server connection unavailable" in capsys.readouterr().err
+
+
+def test_list_command_takes_the_dataset_options() -> None:
+    """``opencrds list`` is wired to these options (run_dataset_listing runs first)."""
+    from opencrds.tools.main import build_parser
+
+    args = build_parser("list").parse_args(
+        ["list", "--dataset-headers", "@ids", "J8BT06O6Q", "--json", "--minimize-headers",
+         "--id-expansions-only", "--first-id-expansion-only", "--dataset-ids", "acs"])
+    assert args.dataset_headers == ["@ids", "J8BT06O6Q"]
+    assert args.dataset_ids_for_instruments == ["acs"]
+    assert args.json and args.minimize_headers and args.id_expansions_only
+    assert args.first_id_expansion_only
+    assert args._module.__name__ == "opencrds.tools.list"

@@ -1,15 +1,27 @@
 """``opencrds list``: configuration, default contexts, context resolution, file lists and
-contents (TOOLS.md §2.4)."""
+contents, constraints and dataset information (TOOLS.md §2.4).
+
+The option groups live in ``list_files`` (closures, cache listings, ``--cat``),
+``list_tpns`` (``--tpns``, ``--required-parkeys``) and ``list_datasets`` (dataset ids and
+headers). Everything asked for is printed, in the order of the options below; the exit status
+is the number of errors logged (255 when a server is required and unreachable).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import pprint
 import sys
 from typing import Any
 
 from ..client import selection
+from ..rules.errors import CrdsError
+from . import list_datasets, list_files, list_tpns
+from .common import count, log
+
+FATAL = 255
+#: The calibration package whose version names the build context of each observatory.
+CAL_PACKAGES = {"jwst": "jwst", "roman": "romancal", "hst": "caldp"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,24 +30,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", action="store_true", help="full configuration listing")
     parser.add_argument("--operational-context", "--latest-context", action="store_true",
                         help="print the latest context from the server or the cache")
+    parser.add_argument("--build-context", action="store_true",
+                        help="print the server's build context for the installed cal software")
+    parser.add_argument("--remote-context", metavar="PIPELINE",
+                        help="print the context PIPELINE reported in use (needs the server)")
     parser.add_argument("--resolve-contexts", action="store_true",
                         help="print the literal names of the context specifiers")
-    parser.add_argument("--mappings", action="store_true",
-                        help="list every mapping in the closure of the contexts")
-    parser.add_argument("--references", action="store_true",
-                        help="list every reference named by the contexts")
-    parser.add_argument("--full-path", action="store_true", help="print cache paths, not names")
-    parser.add_argument("--cached-mappings", action="store_true", help="list cached mappings")
-    parser.add_argument("--cached-references", action="store_true",
-                        help="list cached references")
-    parser.add_argument("--cat", nargs="*", metavar="FILE",
-                        help="print mapping text or reference header of FILES")
-    parser.add_argument("--file-properties", nargs="*", metavar="FILE",
-                        help="print '<instrument> <filekind> <name>' of FILES")
+    list_files.add_arguments(parser)
+    list_tpns.add_arguments(parser)
+    list_datasets.add_dataset_arguments(parser)
 
 
 def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
+
+
+def _server_required(url: str) -> int:
+    log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
+              "Required server connection unavailable.", url)
+    return FATAL
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,29 +57,81 @@ def run(args: argparse.Namespace) -> int:
 
     if args.readonly_cache:
         os.environ["CRDS_READONLY_CACHE"] = "1"
+    if list_datasets.run_dataset_listing(args) == FATAL:
+        return FATAL
     observatory = selection.observatory_of_args(args)
     with RpcClient(server_url(observatory)) as client:
         info = fetch_server_info(observatory, client, save=True)
+        needs_server = args.build_context or args.remote_context or (
+            args.include_orphans and args.references)
+        if needs_server and not info.get("connected"):
+            return _server_required(client.url)
         if args.status:
             _status(info, client.url)
         if args.config:
             _config(info, client.url, observatory)
         if args.operational_context:
             _out(info.get("latest_context") or info["operational_context"])
-        needs_contexts = args.resolve_contexts or args.mappings or args.references
-        contexts = selection.select_contexts(args, info, client) if needs_contexts else []
-        if args.resolve_contexts:
-            for name in contexts:
-                _out(name)
-        if args.references or args.mappings:
-            _closure(args, contexts, observatory)
-        if args.cached_mappings or args.cached_references:
-            _cached(args, observatory)
-        if args.cat is not None:
-            _cat(args.cat, observatory)
-        if args.file_properties is not None:
-            _properties(args.file_properties, observatory)
-    return 0
+        if args.build_context:
+            _out(build_context(observatory, client))
+        if args.remote_context:
+            _out(str(_remote_context(observatory, args.remote_context, client)))
+        _contexts_and_files(args, info, client, observatory)
+    return count("ERROR")
+
+
+def _contexts_and_files(args: argparse.Namespace, info: dict[str, Any], client: Any,
+                        observatory: str) -> None:
+    showing = args.cat is not None or bool(args.tpns)  # a bare --tpns leaves lists alone
+    needs_contexts = (args.resolve_contexts or args.mappings or args.references
+                      or args.required_parkeys)
+    contexts = selection.select_contexts(args, info, client) if needs_contexts else []
+    if args.all and contexts:
+        contexts = selection.all_pmaps(info)  # --all: the contexts are the .pmaps
+    if args.resolve_contexts:
+        for name in contexts:
+            _out(name)
+    if args.required_parkeys:
+        list_tpns.print_required_parkeys(contexts)
+    implied: list[str] = []
+    if showing:
+        implied = list_files.implied_files(args, contexts, observatory, info, client)
+    elif args.references or args.mappings:
+        list_files.print_closure(args, contexts, observatory, info, client)
+    if args.cached_mappings or args.cached_references or args.cached_pickles:
+        list_files.print_cached(args, observatory)
+    if args.cat is not None:
+        list_files.cat_files([*args.cat, *implied], args, observatory, info, client)
+    if args.tpns:
+        list_tpns.print_tpns([*args.tpns, *implied], observatory)
+    if args.file_properties is not None:
+        list_files.print_properties(args.file_properties, observatory)
+
+
+def build_context(observatory: str, client: Any) -> str:
+    """The server's context for the installed calibration package version; without the
+    package (or when the server cannot tell), the latest context, with a warning."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version(CAL_PACKAGES.get(observatory, observatory))
+    except metadata.PackageNotFoundError:
+        log.warning("Calibration SW not found, defaulting to latest.")
+    else:
+        try:
+            return str(client.call("get_build_context", observatory, version))
+        except CrdsError as exc:
+            log.warning("Server build context could not be identified : %s", exc)
+    return str(client.call("get_default_context", observatory, "latest"))
+
+
+def _remote_context(observatory: str, pipeline: str, client: Any) -> str | None:
+    try:
+        return str(client.call("get_remote_context", observatory, pipeline))
+    except CrdsError:
+        log.error("Failed resolving remote context : Server error resolving context in use "
+                  "by pipeline %r", (observatory, pipeline))
+        return None
 
 
 def _status(info: dict[str, Any], url: str) -> None:
@@ -115,79 +180,3 @@ def _config(info: dict[str, Any], url: str, observatory: str) -> None:
         _out(f"{title}:")
         for key, value in values.items():
             _out(f"\t{key} = {value!r}")
-
-
-def _closure(args: argparse.Namespace, contexts: list[str], observatory: str) -> None:
-    from ..cache.paths import file_path
-    from ..client.contexts import load_context
-
-    mappings: set[str] = set()
-    references: set[str] = set()
-    for name in contexts:
-        mapping = load_context(name)
-        mappings.update(mapping.mapping_names())
-        references.update(mapping.reference_names())
-    show = (lambda n: str(file_path(n, observatory))) if args.full_path else (lambda n: n)
-    if args.references:
-        for name in sorted(references):
-            _out(show(name))
-    if args.mappings:
-        for name in sorted(mappings):
-            _out(show(name))
-
-
-def _cached(args: argparse.Namespace, observatory: str) -> None:
-    from ..cache.organize import cached_references
-    from ..cache.paths import branch_dir
-
-    paths = []
-    if args.cached_mappings:
-        folder = branch_dir("mappings", observatory)
-        paths += sorted(folder.glob("*.[pir]map")) if folder.is_dir() else []
-    if args.cached_references:
-        paths += cached_references(observatory)
-    for path in paths:
-        _out(str(path) if args.full_path else path.name)
-
-
-def _locate(name: str, observatory: str) -> str:
-    from ..cache.paths import file_path
-
-    bare = name.removeprefix("crds://")
-    if os.path.exists(bare) and not name.startswith("crds://"):
-        return bare
-    return str(file_path(os.path.basename(bare), observatory))
-
-
-def _cat(files: list[str], observatory: str) -> None:
-    from ..rules.naming import is_mapping
-
-    for name in files:
-        path = _locate(name, observatory)
-        _out("#" * 80)
-        _out(f"File: {path}")
-        _out("-" * 80)
-        if is_mapping(path):
-            with open(path, encoding="utf-8") as stream:
-                sys.stdout.write(stream.read())
-        else:
-            from ..io import read_header
-
-            _out(pprint.pformat(dict(read_header(path))))
-
-
-def _properties(files: list[str], observatory: str) -> None:
-    from ..cache.paths import instrument_of_reference
-    from ..rules.naming import is_mapping, split_mapping_name
-
-    for name in files:
-        base = os.path.basename(name.removeprefix("crds://"))
-        if is_mapping(base):
-            parts = split_mapping_name(base)
-            instrument = getattr(parts, "instrument", None) or ""
-            filekind = getattr(parts, "filekind", None) or ""
-        else:
-            instrument, filekind = instrument_of_reference(base), ""
-            if "_" in base:
-                filekind = base.rsplit(".", 1)[0].rsplit("_", 1)[-1]
-        _out(f"{instrument} {filekind} {base}")
