@@ -60,3 +60,25 @@ def test_missing_end_is_an_error_unless_tolerated(no_end: Path,
     monkeypatch.setenv("CRDS_FITS_IGNORE_MISSING_END", "1")
     ok, messages = run(no_end)
     assert ok, messages
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_bad_useafter_unless_allowed(allowed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CRDS_ALLOW_BAD_USEAFTER``: an unparsable USEAFTER becomes 1900-01-01T00:00:00."""
+    from opencrds.certify.references import ALLOWED_BAD_USEAFTER, _useafter_ok
+    from opencrds.observatories.definitions import ObservatoryDefinition
+
+    if allowed:
+        monkeypatch.setenv("CRDS_ALLOW_BAD_USEAFTER", "1")
+    else:
+        monkeypatch.delenv("CRDS_ALLOW_BAD_USEAFTER", raising=False)
+    definition = ObservatoryDefinition(name="tobs", instrument_key="META.INSTRUMENT.NAME",
+                                       instruments=("tinstr",), types={},
+                                       useafter_keyword="META.USEAFTER")
+    header = {"META.USEAFTER": "yesterday"}
+    messages: list[tuple[str, str]] = []
+    ok = _useafter_ok(header, definition, lambda level, text: messages.append((level, text)))
+    assert ok is allowed
+    assert messages[0][0] == ("WARNING" if allowed else "ERROR")
+    assert "Bad USEAFTER time format = 'yesterday'" in messages[0][1]
+    assert header["META.USEAFTER"] == (ALLOWED_BAD_USEAFTER if allowed else "yesterday")

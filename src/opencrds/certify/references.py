@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..cache.paths import env_flag
 from ..io import HeaderError, read_header
 from ..io.formats import ASDF, FITS, GEIS, JSON, YAML, detect_format
 from ..observatories.definitions import Constraint, DefinitionError, ObservatoryDefinition
@@ -187,13 +188,23 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
     return ident
 
 
+#: What an unparsable USEAFTER becomes under ``CRDS_ALLOW_BAD_USEAFTER`` (TOOLS.md §4.4).
+ALLOWED_BAD_USEAFTER = "1900-01-01T00:00:00"
+
+
 def _useafter_ok(header: dict[str, str], definition: ObservatoryDefinition,
                  report: Report) -> bool:
     """The USEAFTER must be a date to be mapped onto the dataset date keywords (JWST and
     Roman condition reference headers that way); False after reporting when it is not."""
-    value = header.get(definition.useafter_keyword.upper(), "UNDEFINED")
+    keyword = definition.useafter_keyword.upper()
+    value = header.get(keyword, "UNDEFINED")
     problem = validators.jwstdate(value) if value != "UNDEFINED" else None
     if problem and not isinstance(problem, validators.Advisory):
+        if env_flag("CRDS_ALLOW_BAD_USEAFTER"):
+            report("WARNING", f"Bad USEAFTER time format = {value!r}; using "
+                   f"{ALLOWED_BAD_USEAFTER!r} (CRDS_ALLOW_BAD_USEAFTER)")
+            header[keyword] = ALLOWED_BAD_USEAFTER
+            return True
         report("ERROR", "Error mapping reference names and values to dataset names and values "
                f": Bad USEAFTER time format = {value!r}")
         return False
