@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opencrds.certify.constraints import ConstraintChecker, check_value
 from opencrds.certify.validators import jwstdate, pedigree, sybdate
-from opencrds.observatories.definitions import parse_constraint
+from opencrds.observatories.tpn import parse_constraint
 
 
 def _run(lines: list[str], header: dict[str, str],

@@ -11,18 +11,15 @@ from pathlib import Path
 import pytest
 
 import opencrds
-from opencrds.observatories.definitions import (
-    Constraint,
-    DefinitionError,
-    ObservatoryDefinition,
-    TypeDefinition,
+from opencrds.observatories.crds_format import (
     load_crds_definitions,
-    load_definitions,
-    parse_constraint,
-    parse_tpn,
-    parse_tpn_file,
     read_crds_spec,
     read_crds_specs,
+)
+from opencrds.observatories.definitions import (
+    ObservatoryDefinition,
+    TypeDefinition,
+    load_definitions,
     write_definitions,
 )
 from opencrds.observatories.generic import (
@@ -35,6 +32,13 @@ from opencrds.observatories.generic import (
     register_from_environment,
     registered_definition,
     rmap_text,
+)
+from opencrds.observatories.tpn import (
+    Constraint,
+    DefinitionError,
+    parse_constraint,
+    parse_tpn,
+    parse_tpn_file,
 )
 from opencrds.rules.conventions import conventions_for, register
 from opencrds.rules.parser import SelectorCall, parse_mapping_text

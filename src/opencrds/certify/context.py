@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache.paths import branch_dir
-from ..observatories.definitions import ObservatoryDefinition, load_crds_definitions
+from ..observatories.crds_format import load_crds_definitions
+from ..observatories.definitions import ObservatoryDefinition
 from ..observatories.generic import read_definitions
 
 log = logging.getLogger("opencrds.certify")

@@ -18,12 +18,8 @@ from typing import Any
 from ..rules.conventions import Conventions, Hook, conventions_for, register
 from ..rules.parser import SelectorCall
 from ..rules.writer import write_with_checksum
-from .definitions import (
-    DefinitionError,
-    ObservatoryDefinition,
-    load_crds_definitions,
-    load_definitions,
-)
+from .crds_format import load_crds_definitions
+from .definitions import DefinitionError, ObservatoryDefinition, load_definitions
 
 log = logging.getLogger(__name__)
 

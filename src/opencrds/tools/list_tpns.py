@@ -117,7 +117,7 @@ def _reference_identity(path: str, definition: Any) -> tuple[str, str]:
 
 
 def _print_tpn(name: str, definition: Any) -> None:
-    from ..observatories.definitions import DefinitionError, tpn_lines
+    from ..observatories.tpn import DefinitionError, tpn_lines
 
     heading = f"From TPN: {name}"
     _out(heading)
