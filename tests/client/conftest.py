@@ -38,3 +38,11 @@ def crds_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("CRDS_PATH", str(cache))
     return cache
+
+
+@pytest.fixture
+def online(live_hst: Server, crds_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``crds_env`` pointed at the live HST server; returns the cache root."""
+    monkeypatch.setenv("CRDS_SERVER_URL", live_hst.url)
+    monkeypatch.setenv("CRDS_OBSERVATORY", "hst")
+    return crds_env

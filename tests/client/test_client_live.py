@@ -27,13 +27,6 @@ pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 HEADER = {"INSTRUME": "ACS", "DETECTOR": "WFC", "DATE-OBS": "2005-01-01", "TIME-OBS": "00:00:00"}
 
 
-@pytest.fixture
-def online(live_hst: Server, crds_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRDS_SERVER_URL", live_hst.url)
-    monkeypatch.setenv("CRDS_OBSERVATORY", "hst")
-    return crds_env
-
-
 def test_default_context_online_and_saved(online: Path) -> None:
     assert api.get_default_context("hst") == "hst_0729.pmap"
     info = fetch_server_info("hst", save=True)

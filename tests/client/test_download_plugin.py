@@ -88,12 +88,11 @@ def leftovers(cache: Path) -> list[Path]:
 
 
 @pytest.fixture
-def online(live_hst: Server, crds_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRDS_SERVER_URL", live_hst.url)
-    monkeypatch.setenv("CRDS_OBSERVATORY", "hst")
-    (crds_env / "config/hst").mkdir(parents=True)
-    (crds_env / "config/hst/ref_cache_subdir_mode").write_text("flat")
-    return crds_env
+def online(online: Path) -> Path:
+    """The live server, with a flat reference layout."""
+    (online / "config/hst").mkdir(parents=True)
+    (online / "config/hst/ref_cache_subdir_mode").write_text("flat")
+    return online
 
 
 @pytest.fixture

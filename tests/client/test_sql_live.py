@@ -17,13 +17,6 @@ from opencrds.tools.main import main
 ORACLE = Path(sys.executable).parent / "crds"
 
 
-@pytest.fixture
-def online(live_hst: Server, crds_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRDS_SERVER_URL", live_hst.url)
-    monkeypatch.setenv("CRDS_OBSERVATORY", "hst")
-    return crds_env
-
-
 def _ours(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(["sql", *args])
     out, err = capsys.readouterr()

@@ -19,6 +19,17 @@ log = logging.getLogger(LOGGER_NAME)
 LOG_FORMAT = "CRDS - %(levelname)s -  %(message)s"
 
 
+#: Exit status of a run stopped by a FATAL error (CRDS's ``log.fatal_error``).
+FATAL = 255
+
+
+def server_required(url: str) -> int:
+    """Log CRDS's FATAL line for a command that needs the server at ``url``; return FATAL."""
+    log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
+              "Required server connection unavailable.", url)
+    return FATAL
+
+
 class ToolError(CrdsError):
     """A command cannot go on (unreadable input, wrong kind of argument).
 

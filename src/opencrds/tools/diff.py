@@ -15,10 +15,8 @@ import sys
 
 from ..cache.paths import mapping_candidates
 from ..rules.naming import is_mapping
-from .common import ToolError, count, log, one_line
+from .common import FATAL, ToolError, count, log, one_line
 from .diff_report import MappingDiffer, all_new_files, cache_loader, make_loader, sync_files
-
-FATAL = 255
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -31,7 +31,7 @@ from ..rules.errors import CrdsError
 from ..rules.naming import is_mapping
 from ..rules.parser import ParsedMapping, parse_mapping_text
 from .checksum import read_text
-from .common import log
+from .common import log, server_required
 
 BORING = ("sha1sum", "derived_from", "name")
 _SERIAL_NAME = re.compile(r"^(?P<prefix>.*_)(?P<serial>\d+)(?P<ext>\.[pir]map)$")
@@ -239,8 +239,7 @@ def sync_files(args: argparse.Namespace, old: str, new: str) -> bool:
             log.error("(FATAL) %s", exc)
             return False
         if not info.get("connected"):
-            log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
-                      "Required server connection unavailable.", client.url)
+            server_required(client.url)
             return False
         tops = serial_range(old, new) if args.print_all_new_files else [old, new]
         names: list[str] = []

@@ -17,9 +17,8 @@ from typing import Any
 from ..client import selection
 from ..rules.errors import CrdsError
 from . import list_datasets, list_files, list_tpns
-from .common import count, log
+from .common import FATAL, count, log, server_required
 
-FATAL = 255
 #: The calibration package whose version names the build context of each observatory.
 CAL_PACKAGES = {"jwst": "jwst", "roman": "romancal", "hst": "caldp"}
 
@@ -45,12 +44,6 @@ def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _server_required(url: str) -> int:
-    log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
-              "Required server connection unavailable.", url)
-    return FATAL
-
-
 def run(args: argparse.Namespace) -> int:
     from ..client.rpc import RpcClient, server_url
     from ..client.serverinfo import fetch_server_info
@@ -65,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         needs_server = args.build_context or args.remote_context or (
             args.include_orphans and args.references)
         if needs_server and not info.get("connected"):
-            return _server_required(client.url)
+            return server_required(client.url)
         if args.status:
             _status(info, client.url)
         if args.config:

@@ -15,9 +15,8 @@ from typing import Any
 
 from ..client import datasets, selection
 from ..rules.errors import CrdsError
-from .common import log
+from .common import FATAL, log, server_required
 
-FATAL = 255
 #: Matching parameters that select among rmaps rather than describe a dataset (HST imaps).
 NOT_DATASET_KEYS = frozenset({"REFTYPE"})
 
@@ -62,9 +61,7 @@ def run_dataset_listing(args: argparse.Namespace) -> int | None:
             log.error("(FATAL) %s", exc)
             return FATAL
         if not info.get("connected"):
-            log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
-                      "Required server connection unavailable.", client.url)
-            return FATAL
+            return server_required(client.url)
         try:
             contexts = selection.select_contexts(args, info, client)
         except CrdsError as exc:

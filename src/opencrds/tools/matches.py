@@ -19,9 +19,8 @@ from ..client import selection
 from ..client.wordlists import expand_words
 from ..rules.errors import CrdsError
 from ..rules.matches import MatchPath
-from .common import ToolError, count, log
+from .common import ToolError, count, log, server_required
 
-FATAL = 255
 NO_DATASET_SERVER = "dataset ids need a server with dataset headers"
 
 
@@ -127,9 +126,7 @@ def run(args: argparse.Namespace) -> int:
     except selection.ServerRequired:
         from ..client.rpc import server_url
 
-        log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
-                  "Required server connection unavailable.", server_url(observatory))
-        return FATAL
+        return server_required(server_url(observatory))
     try:
         if datasets_mode:
             _dump_datasets(args, contexts, info, client)

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ..client import selection
-from .common import log, log_summary
+from .common import FATAL, log, log_summary, server_required
 from .sync_datasets import DatasetSources
 
-FATAL = 255
 INFO_FIELDS = ["size", "rejected", "blacklisted", "state", "sha1sum"]
 GOOD_STATES = ("archived", "operational", "delivered", "latest")
 
@@ -152,9 +151,7 @@ class Syncer(DatasetSources):
         with RpcClient(server_url(self.observatory)) as client:
             info = fetch_server_info(self.observatory, client)
             if not info.get("connected"):
-                log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
-                          "Required server connection unavailable.", client.url)
-                return FATAL
+                return server_required(client.url)
             self.client, self.info = client, info
             old_context = self.cached_context()
             downloader = Downloader(self.observatory, info)
