@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from .switches import add_shared_arguments, run_with_switches
 
 #: command name -> (module, one-line summary). To add a command, write the module in
-#: ``opencrds/tools/`` and list it here. Planned (ARCHITECTURE.md): sync, certify, list, diff,
-#: rowdiff, refactor, newcontext, checksum, matches, uses, sql, submit, uniqname.
+#: ``opencrds/tools/`` and list it here. Still to come (ARCHITECTURE.md): submit.
 COMMANDS: dict[str, tuple[str, str]] = {
     "bestrefs": ("opencrds.tools.bestrefs",
                  "compute best references for dataset headers under a context"),
