@@ -110,12 +110,16 @@ def _local_bestrefs(context_name: str, header: Mapping[str, Any],
     return get_best_references(context, header, reftypes)
 
 
+#: What ``getreferences`` returns for a type that does not apply to the dataset (as CRDS).
+NOT_APPLICABLE = "NOT FOUND n/a"
+
+
 def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None = None,
                   context: str | None = None, ignore_cache: bool = False,
                   observatory: str | None = None) -> dict[str, str]:
     """Best references for a dataset header, downloaded when missing: ``{type: path}``.
 
-    Not-applicable types map to ``'N/A'``; other lookup failures raise CrdsLookupError; bad
+    Not-applicable types map to ``'NOT FOUND n/a'``, as in CRDS; other lookup failures raise CrdsLookupError; bad
     rules or references raise unless ``CRDS_ALLOW_BAD_RULES``/``CRDS_ALLOW_BAD_REFERENCES``.
     """
     observatory = default_observatory(observatory)
@@ -140,12 +144,12 @@ def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None 
                 text = str(value)
                 if text.upper().startswith("NOT FOUND"):
                     if "n/a" in text.lower():
-                        result[filekind] = "N/A"
+                        result[filekind] = NOT_APPLICABLE
                         continue
                     raise CrdsLookupError(f"Error determining best reference for "
                                           f"'{filekind}' = {text[len('NOT FOUND'):].strip()}")
                 if text.upper() == "N/A":
-                    result[filekind] = "N/A"
+                    result[filekind] = NOT_APPLICABLE
                     continue
                 if text in bad:
                     message = (f"Recommended reference '{text}' of type '{filekind}' is "
@@ -159,7 +163,7 @@ def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None 
             _, errors = downloader.fetch(missing, ignore_cache=ignore_cache)
             if errors:
                 raise next(iter(errors.values()))
-            return {kind: value if value == "N/A" else str(downloader.path(value))
+            return {kind: value if value == NOT_APPLICABLE else str(downloader.path(value))
                     for kind, value in result.items()}
         finally:
             downloader.close()
