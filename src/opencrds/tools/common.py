@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections import Counter
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..cache.paths import env_flag
 from ..rules.errors import CrdsError
@@ -28,6 +28,22 @@ def server_required(url: str) -> int:
     log.error("(FATAL) Failed connecting to CRDS server at CRDS_SERVER_URL = %r :: "
               "Required server connection unavailable.", url)
     return FATAL
+
+
+def connected_server_info(observatory: str, client: Any) -> dict[str, Any] | None:
+    """Server info fetched with ``client`` (an ``RpcClient``) from a live server; None after
+    logging the FATAL line when the server cannot be reached."""
+    from ..client.serverinfo import fetch_server_info
+
+    try:
+        info = fetch_server_info(observatory, client)
+    except CrdsError as exc:
+        log.error("(FATAL) %s", exc)
+        return None
+    if not info.get("connected"):
+        server_required(client.url)
+        return None
+    return info
 
 
 class ToolError(CrdsError):

@@ -31,7 +31,7 @@ from ..rules.errors import CrdsError
 from ..rules.naming import is_mapping
 from ..rules.parser import ParsedMapping, parse_mapping_text
 from .checksum import read_text
-from .common import log, server_required
+from .common import connected_server_info, log
 
 BORING = ("sha1sum", "derived_from", "name")
 _SERIAL_NAME = re.compile(r"^(?P<prefix>.*_)(?P<serial>\d+)(?P<ext>\.[pir]map)$")
@@ -229,17 +229,11 @@ def sync_files(args: argparse.Namespace, old: str, new: str) -> bool:
     whole serial range for ``-A``). False when the server cannot be reached."""
     from ..client.download import Downloader
     from ..client.rpc import RpcClient, server_url
-    from ..client.serverinfo import fetch_server_info
 
     observatory = observatory_of(os.path.basename(new))
     with RpcClient(server_url(observatory)) as client:
-        try:
-            info = fetch_server_info(observatory, client)
-        except CrdsError as exc:
-            log.error("(FATAL) %s", exc)
-            return False
-        if not info.get("connected"):
-            server_required(client.url)
+        info = connected_server_info(observatory, client)
+        if info is None:
             return False
         tops = serial_range(old, new) if args.print_all_new_files else [old, new]
         names: list[str] = []

@@ -48,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
     from ..client.rpc import RpcClient, server_url
     from ..client.serverinfo import fetch_server_info
 
-    if args.readonly_cache:
-        os.environ["CRDS_READONLY_CACHE"] = "1"
     if list_datasets.run_dataset_listing(args) == FATAL:
         return FATAL
     observatory = selection.observatory_of_args(args)

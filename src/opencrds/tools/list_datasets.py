@@ -15,7 +15,7 @@ from typing import Any
 
 from ..client import datasets, selection
 from ..rules.errors import CrdsError
-from .common import FATAL, log, server_required
+from .common import FATAL, connected_server_info, log
 
 #: Matching parameters that select among rmaps rather than describe a dataset (HST imaps).
 NOT_DATASET_KEYS = frozenset({"REFTYPE"})
@@ -51,17 +51,12 @@ def run_dataset_listing(args: argparse.Namespace) -> int | None:
     if not wants_datasets(args):
         return None
     from ..client.rpc import RpcClient, server_url
-    from ..client.serverinfo import fetch_server_info
 
     observatory = selection.observatory_of_args(args)
     with RpcClient(server_url(observatory)) as client:
-        try:
-            info = fetch_server_info(observatory, client)
-        except CrdsError as exc:
-            log.error("(FATAL) %s", exc)
+        info = connected_server_info(observatory, client)
+        if info is None:
             return FATAL
-        if not info.get("connected"):
-            return server_required(client.url)
         try:
             contexts = selection.select_contexts(args, info, client)
         except CrdsError as exc:

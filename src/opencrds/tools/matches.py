@@ -112,8 +112,6 @@ def _contexts(args: argparse.Namespace, observatory: str,
 
 def run(args: argparse.Namespace) -> int:
     """Dump reference match cases or dataset matching parameters; exit with the error count."""
-    if args.readonly_cache:
-        os.environ["CRDS_READONLY_CACHE"] = "1"
     datasets_mode = bool(args.datasets or args.instrument)
     if not (args.files or args.files_from_contexts or datasets_mode):
         args._matches_parser.print_help(sys.stdout)
