@@ -500,3 +500,51 @@ def test_tobs_select_version_default_in_conditioned_lookup(tobs_pair) -> None:
     ours, theirs = tobs_pair
     _compare_tobs(ours, theirs, {"INSTRUME": "TINSTR", "TEST_CASE": "SELECT_VERSION",
                                  "PARAMETER": "default"})
+
+
+# ---- definitions shipped with opencrds (issue #11: certify must not need a setting) ---------
+
+
+@pytest.mark.parametrize("observatory", ("hst", "jwst", "roman"))
+def test_shipped_real_observatories_load(observatory: str) -> None:
+    definition = load_definitions(mission_path(observatory))
+    assert definition.name == observatory and definition.real_types()
+    size = sum(p.stat().st_size for p in mission_path(observatory).iterdir())
+    assert size < 500_000  # compact: constraint lines only, duplicates as links
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("observatory", ("hst", "jwst", "roman"))
+def test_shipped_definitions_hold_crds_facts(observatory: str, real_defs: Path) -> None:
+    """Every type and every constraint of CRDS's definitions, as shipped."""
+    ours = load_definitions(mission_path(observatory))
+    theirs = load_crds_definitions(real_defs / observatory)
+    assert {k: t.to_dict() for k, t in ours.types.items()} == \
+        {k: t.to_dict() for k, t in theirs.types.items()}
+    for instrument, filekind in theirs.types:
+        for field in ("tpn", "ld_tpn"):
+            assert ours.constraints_for(instrument, filekind, field) == \
+                theirs.constraints_for(instrument, filekind, field), (instrument, filekind)
+
+
+@pytest.mark.shared_data
+def test_shipped_definitions_are_generated(real_defs: Path) -> None:
+    """The generator, run on the shared definitions, reproduces the shipped files."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / \
+        "generate_observatory_definitions.py"
+    done = subprocess.run([sys.executable, str(script), "--check", "--source", str(real_defs)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_bundled_definitions_round_trip(tmp_path: Path) -> None:
+    definition = _mini_definition()
+    root = write_definitions(definition, tmp_path / "mini", bundled=True, preamble="# x\n")
+    assert sorted(p.name for p in root.iterdir()) == \
+        ["observatory.yaml", "tpns.yaml", "types.yaml"]
+    again = load_definitions(root)
+    assert again.types == definition.types
+    assert dict(again.tpn_texts) == dict(definition.tpn_texts)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..cache.paths import branch_dir
 from ..observatories.crds_format import load_crds_definitions
-from ..observatories.definitions import ObservatoryDefinition
+from ..observatories.definitions import DefinitionError, ObservatoryDefinition
 from ..observatories.generic import read_definitions
 
 log = logging.getLogger("opencrds.certify")
@@ -55,15 +55,32 @@ def _load(path: str) -> ObservatoryDefinition:
 
 
 def definition_for(observatory: str, options: CertifyOptions) -> ObservatoryDefinition | None:
-    """The definitions of ``observatory``, or None when none are configured."""
+    """The definitions of ``observatory``, or None when there are none.
+
+    Looked for in order: the directories of ``options`` (``--definitions``; the server's
+    store), ``$OPENCRDS_DEFINITIONS_PATH``, a mission registered from data, and the
+    definitions shipped with opencrds (``observatories/missions/<obs>``).
+    """
     for root in definitions_dirs(options):
         for candidate in (root / observatory, root):
             if (candidate / "specs").is_dir() or (candidate / "observatory.yaml").is_file():
                 if candidate.name == observatory or candidate == root / observatory:
                     return _load(str(candidate))
-    from ..observatories.generic import registered_definition
+    from ..observatories.generic import mission_path, registered_definition
 
-    return registered_definition(observatory)
+    registered = registered_definition(observatory)
+    if registered is not None:
+        return registered
+    try:
+        return _load(str(mission_path(observatory.lower())))
+    except DefinitionError:
+        return None
+
+
+def no_definitions_message(observatory: str) -> str:
+    """The error of a file whose observatory has no definitions: nothing can be checked."""
+    return (f"No observatory definitions for {observatory!r}: its files cannot be certified "
+            f"(give them with --definitions DIR or ${DEFINITIONS_VAR})")
 
 
 def _cache_env(options: CertifyOptions) -> dict[str, str]:
@@ -103,6 +120,83 @@ def default_context(observatory: str, options: CertifyOptions) -> str | None:
     mappings = branch_dir("mappings", observatory, _cache_env(options))
     pmaps = sorted(p.name for p in mappings.glob(f"{observatory}_[0-9]*.pmap"))
     return pmaps[-1] if pmaps else None
+
+
+_TELESCOPE_KEYS = ("TELESCOP", "META.TELESCOPE", "ROMAN.META.TELESCOPE")
+_INSTRUMENT_KEYS = ("INSTRUME", "META.INSTRUMENT.NAME", "ROMAN.META.INSTRUMENT.NAME")
+DEFAULT_OBSERVATORY = "jwst"
+
+
+def observatory_of_name(name: str | None) -> str | None:
+    """The observatory a context or file name starts with (``hst_0729.pmap`` -> ``hst``)."""
+    base = os.path.basename(name or "").lower()
+    for obs in OBSERVATORIES:
+        if base == obs or base.startswith((obs + "_", obs + ".", obs + "-")):
+            return obs
+    return None
+
+
+def observatory_for(path: str, options: CertifyOptions,
+                    environ: dict[str, str] | None = None) -> str:
+    """The observatory a file is certified for, worked out as crds does: the ``--hst``/
+    ``--jwst``/``--roman`` switch, else the ``--comparison-context``'s observatory, else
+    ``$CRDS_OBSERVATORY``, else the file itself (its name, a mapping's header, a reference's
+    telescope or instrument keyword), else JWST."""
+    env = os.environ if environ is None else environ
+    if options.observatory:
+        return options.observatory.lower()
+    from_context = observatory_of_name(options.comparison_context)
+    if from_context:
+        return from_context
+    named = env.get("CRDS_OBSERVATORY", "").strip().lower()
+    if named:
+        return named
+    return observatory_in_file(path) or DEFAULT_OBSERVATORY
+
+
+def observatory_in_file(path: str) -> str | None:
+    """The observatory a file names: by its name, a mapping's ``observatory`` header, or a
+    reference's telescope keyword (an instrument only one observatory has also tells)."""
+    from ..rules.naming import is_mapping
+
+    hint = ""
+    if is_mapping(path):
+        try:
+            with open(path, encoding="utf-8") as stream:
+                hint = stream.read(2000)
+        except (OSError, UnicodeDecodeError):
+            pass
+    found = observatory_of_file(path, hint)
+    if found or is_mapping(path) or not os.path.isfile(path):
+        return found
+    from ..io import HeaderError, read_header
+
+    try:
+        header = read_header(path)
+    except (HeaderError, OSError, ValueError):
+        return None
+    for key in _TELESCOPE_KEYS:
+        telescope = observatory_of_name(header.get(key, "").strip().lower())
+        if telescope:
+            return telescope
+    instrument = next((header[k].strip().lower() for k in _INSTRUMENT_KEYS
+                       if header.get(k, "UNDEFINED") != "UNDEFINED"), None)
+    if instrument:
+        owners = [obs for obs in OBSERVATORIES
+                  if instrument in _shipped_instruments(obs)]
+        if len(owners) == 1:
+            return owners[0]
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _shipped_instruments(observatory: str) -> frozenset[str]:
+    from ..observatories.generic import mission_path
+
+    try:
+        return frozenset(_load(str(mission_path(observatory))).instruments)
+    except DefinitionError:
+        return frozenset()
 
 
 def observatory_of_file(path: str, text_hint: str = "") -> str | None:

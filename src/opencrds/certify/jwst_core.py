@@ -72,20 +72,31 @@ def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ..
             yield from _walk(child, path)
 
 
-@functools.lru_cache(maxsize=1)
-def enum_constraints() -> tuple[Constraint, ...]:
-    """Optional constraints for the enumerated keywords of the JWST core schema."""
+#: The detectors of each JWST instrument are the schema's detector names with its prefix.
+DETECTOR_KEYWORD = "META.INSTRUMENT.DETECTOR"
+DETECTOR_PREFIXES = {"fgs": "GUIDER", "miri": "MIRI", "nircam": "NRC", "niriss": "NIS",
+                     "nirspec": "NRS"}
+
+
+@functools.lru_cache(maxsize=8)
+def enum_constraints(instrument: str | None = None) -> tuple[Constraint, ...]:
+    """Optional constraints for the enumerated keywords of the JWST core schema, values
+    sorted; for an ``instrument``, ``META.INSTRUMENT.DETECTOR`` allows only its detectors
+    (and ``ANY``, ``N/A``)."""
     folder = _schema_dir()
     schema = _load_yaml(folder / "core.schema.yaml") if folder else None
+    prefix = DETECTOR_PREFIXES.get((instrument or "").lower())
     found: dict[str, Constraint] = {}
     for path, node in _walk(schema):
         enum = node.get("enum")
         if not path or path[0] != "meta" or not node.get("fits_keyword") or not enum:
             continue
-        values = [str(v).upper() for v in enum if isinstance(v, (str, int, float))]
-        values += [v for v in _EXTRA_VALUES if v not in values]
         name = ".".join(path).upper()
-        found[name] = Constraint(name, "H", "C", "O", tuple(values))
+        values = [str(v).upper() for v in enum if isinstance(v, (str, int, float))]
+        if name == DETECTOR_KEYWORD and prefix:
+            values = [v for v in values if v.startswith(prefix)]
+        values += [v for v in _EXTRA_VALUES if v not in values]
+        found[name] = Constraint(name, "H", "C", "O", tuple(sorted(values)))
     return tuple(found.values())
 
 
@@ -198,7 +209,7 @@ def stand_in_constraints(definition: ObservatoryDefinition, instrument: str,
     broken = broken_levels(definition, instrument, filekind, field)
     if not any(name.endswith(("_all.tpn", "_all_ld.tpn")) for name in broken):
         return ()
-    return (*CORE, *enum_constraints())
+    return (*CORE, *enum_constraints(instrument))
 
 
 #: The file name endings the JWST data models open FITS and ASDF files by.

@@ -99,6 +99,9 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
     instrument = instrument.strip().lower()
     if definition is not None and definition.instrument_aliases:
         instrument = definition.instrument_aliases.get(instrument, instrument)
+    if definition is not None and instrument not in definition.instruments:
+        raise ValueError(f"Can't identify instrument of {name!r} : Invalid instrument "
+                         f"{instrument!r}")
     if instrument == "synphot" and definition is not None:
         try:
             return RefIdentity(instrument, definition.filetype_to_filekind(
@@ -116,7 +119,8 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
                 return RefIdentity(instrument, definition.filetype_to_filekind(
                     instrument, filetype.strip()))
             except DefinitionError:
-                pass
+                raise ValueError(f"Invalid FILETYPE (or CDBSFILE) of {filetype.strip()!r} "
+                                 f"for instrument {instrument!r}.") from None
         suffix = os.path.splitext(name)[0].rsplit("_", 1)[-1]
         try:
             return RefIdentity(instrument, definition.suffix_to_filekind(instrument, suffix))

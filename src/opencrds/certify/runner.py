@@ -11,7 +11,13 @@ from pathlib import Path
 from ..rules.mappings import BaseMapping, ReferenceMapping
 from ..rules.naming import is_mapping
 from . import mappings as maps
-from .context import CertifyOptions, default_context, observatory_of_file
+from .context import (
+    CertifyOptions,
+    default_context,
+    definition_for,
+    no_definitions_message,
+    observatory_for,
+)
 from .references import RefIdentity, certify_reference, file_format
 from .synphot import previous_files
 
@@ -120,15 +126,7 @@ class _Session:
     # -- files --
 
     def observatory(self, path: str) -> str:
-        if self.options.observatory:
-            return self.options.observatory
-        hint = ""
-        if is_mapping(path):
-            try:
-                hint = Path(path).read_text(encoding="utf-8")[:2000]
-            except (OSError, UnicodeDecodeError):
-                pass
-        return observatory_of_file(path, hint) or "jwst"
+        return observatory_for(path, self.options)
 
     def certify(self, name: str, index: int, total: int) -> None:
         path = maps.display_name(name)
@@ -137,6 +135,9 @@ class _Session:
         self.current = FileResult(path)
         self.result.files.append(self.current)
         self.emit("INFO", BANNER)
+        if definition_for(observatory, self.options) is None:
+            self.reporter([f"instrument='UNKNOWN' type='UNKNOWN' data={path!r}"])(
+                "ERROR", no_definitions_message(observatory))
         if is_mapping(path):
             self.emit("INFO", f"Certifying {path!r} ({index}/{total}) as 'MAPPING' relative to "
                       f"context {context_name!r}")

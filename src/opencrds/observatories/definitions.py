@@ -7,7 +7,12 @@ A *definitions directory* in our format (ARCHITECTURE.md, "Observatories as data
                                 or every type: such entries only name constraint files)
     tpns/*.tpn, tpns/**/*.tpn   certify constraint files in CRDS's .tpn text (TOOLS.md §5.3)
 
-:func:`load_definitions` reads it and :func:`write_definitions` writes it;
+or, bundled (one file each, as the definitions shipped with opencrds are written)::
+
+    types.yaml                  {"<instr>_<type>": type fields}
+    tpns.yaml                   {"<path>.tpn": .tpn text}  (read when first needed)
+
+:func:`load_definitions` reads either form and :func:`write_definitions` writes it;
 :mod:`.crds_format` reads CRDS's own layout into the same :class:`ObservatoryDefinition`, and
 :mod:`.tpn` parses the constraint files.
 """
@@ -15,7 +20,7 @@ A *definitions directory* in our format (ARCHITECTURE.md, "Observatories as data
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -312,7 +317,8 @@ class ObservatoryDefinition:
 
         All levels apply; duplicates are removed and the result is sorted, as CRDS does.
         Missing files contribute nothing (CRDS never writes every level), and so do links
-        whose target was not copied (with a warning).
+        to themselves (CRDS's tree links there to constraints kept elsewhere; JWST's are
+        stood in for by certify) and other broken files (with a warning).
         """
         found: set[Constraint] = set()
         for name in self.constraint_files(instrument, filekind, field):
@@ -321,7 +327,8 @@ class ObservatoryDefinition:
             try:
                 found.update(self.tpn_constraints(name))
             except DefinitionError as exc:
-                log.warning("Skipping constraints of %s: %s", name, exc)
+                level = logging.DEBUG if "link to itself" in str(exc) else logging.WARNING
+                log.log(level, "Skipping constraints of %s: %s", name, exc)
         return tuple(sorted(found))
 
     def _read_tpn(self, name: str) -> str:
@@ -356,10 +363,13 @@ class ObservatoryDefinition:
 # ---- our format ----------------------------------------------------------------------------
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.safe_load(stream)
+            return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a safe loader
     except FileNotFoundError:
         raise DefinitionError(f"missing definitions file: {path}") from None
     except yaml.YAMLError as exc:
@@ -381,15 +391,22 @@ def load_definitions(path: str | Path) -> ObservatoryDefinition:
         if not data.get(required):
             raise DefinitionError(f"{root / 'observatory.yaml'}: missing '{required}'")
     types: dict[tuple[str, str], TypeDefinition] = {}
-    for type_path in sorted((root / "types").glob("*.yaml")):
-        content = _load_yaml(type_path)
+    entries = [(path.stem, _load_yaml(path), str(path))
+               for path in sorted((root / "types").glob("*.yaml"))]
+    if (root / "types.yaml").is_file():
+        bundle = _load_yaml(root / "types.yaml")
+        if not isinstance(bundle, dict):
+            raise DefinitionError(f"{root / 'types.yaml'}: expected a mapping")
+        entries += [(str(key), value, f"{root / 'types.yaml'}: {key}")
+                    for key, value in bundle.items()]
+    for stem, content, where in entries:
         if not isinstance(content, dict):
-            raise DefinitionError(f"{type_path}: expected a mapping")
-        stem_instr, _, stem_kind = type_path.stem.partition("_")
+            raise DefinitionError(f"{where}: expected a mapping")
+        stem_instr, _, stem_kind = stem.partition("_")
         content = {"instrument": stem_instr, "filekind": stem_kind, **content}
-        spec = TypeDefinition.from_dict(content, str(type_path))
+        spec = TypeDefinition.from_dict(content, where)
         if (spec.instrument, spec.filekind) != (stem_instr.lower(), stem_kind.lower()):
-            raise DefinitionError(f"{type_path}: file name does not match instrument/filekind "
+            raise DefinitionError(f"{where}: name does not match instrument/filekind "
                                   f"{spec.instrument!r}/{spec.filekind!r}")
         types[(spec.instrument, spec.filekind)] = spec
     definition = ObservatoryDefinition(
@@ -409,11 +426,64 @@ def load_definitions(path: str | Path) -> ObservatoryDefinition:
         useafter_keyword=text_value(data.get("useafter_keyword", "USEAFTER")),
         substitutions=dict(data.get("substitutions") or {}),
         description=text_value(data.get("description") or ""),
-        tpn_texts=TpnDirectory(root / "tpns"),
+        tpn_texts=_tpn_texts(root),
         source=str(root),
     )
     _check(definition)
     return definition
+
+
+class TpnBundle(Mapping[str, str]):
+    """The .tpn texts of a bundled ``tpns.yaml``, read when first needed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._texts: dict[str, str] | None = None
+
+    def _load(self) -> dict[str, str]:
+        if self._texts is None:
+            data = _load_yaml(self.path)
+            if not isinstance(data, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+                raise DefinitionError(f"{self.path}: expected a mapping of name to .tpn text")
+            self._texts = data
+        return self._texts
+
+    def __getitem__(self, name: str) -> str:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._load()))
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+class _TpnTexts(Mapping[str, str]):
+    """The ``tpns/`` directory, then the ``tpns.yaml`` bundle."""
+
+    def __init__(self, *parts: Mapping[str, str]) -> None:
+        self.parts = parts
+
+    def __getitem__(self, name: str) -> str:
+        for part in self.parts:
+            if name in part:
+                return part[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({name for part in self.parts for name in part}))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _tpn_texts(root: Path) -> Mapping[str, str]:
+    directory = TpnDirectory(root / "tpns")
+    if not (root / "tpns.yaml").is_file():
+        return directory
+    bundle = TpnBundle(root / "tpns.yaml")
+    return _TpnTexts(directory, bundle) if directory.root.is_dir() else bundle
 
 
 def _check(definition: ObservatoryDefinition) -> None:
@@ -423,19 +493,34 @@ def _check(definition: ObservatoryDefinition) -> None:
             raise DefinitionError(
                 f"type {instrument}_{filekind}: instrument '{instrument}' is not one of "
                 f"{sorted(definition.instruments)} in '{definition.name}'")
-        if not spec.is_pseudo and len(spec.classes) != len(spec.parkey):
+        # CRDS's specs may leave out parameters (none, or the UseAfter level's): fewer
+        # levels than classes is allowed, more is not.
+        if not spec.is_pseudo and len(spec.classes) < len(spec.parkey):
             raise DefinitionError(
                 f"type {instrument}_{filekind}: {len(spec.classes)} classes "
                 f"but {len(spec.parkey)} parkey levels")
 
 
-def write_definitions(definition: ObservatoryDefinition, path: str | Path) -> Path:
-    """Write ``definition`` as a definitions directory in our format; returns its path."""
+def write_definitions(definition: ObservatoryDefinition, path: str | Path, *,
+                      bundled: bool = False, preamble: str = "") -> Path:
+    """Write ``definition`` as a definitions directory in our format; returns its path.
+
+    ``bundled`` writes ``types.yaml`` and ``tpns.yaml`` instead of one file per type and per
+    constraint file; ``preamble`` (comment lines) heads each YAML file.
+    """
     root = Path(path)
-    (root / "types").mkdir(parents=True, exist_ok=True)
-    _dump_yaml(root / "observatory.yaml", definition.observatory_dict())
-    for (instrument, filekind), spec in sorted(definition.types.items()):
-        _dump_yaml(root / "types" / f"{instrument}_{filekind}.yaml", spec.to_dict())
+    root.mkdir(parents=True, exist_ok=True)
+    _dump_yaml(root / "observatory.yaml", definition.observatory_dict(), preamble)
+    types = {f"{instrument}_{filekind}": spec.to_dict()
+             for (instrument, filekind), spec in sorted(definition.types.items())}
+    if bundled:
+        _dump_yaml(root / "types.yaml", types, preamble)
+        texts = {name: definition.tpn_texts[name] for name in sorted(definition.tpn_texts)}
+        _dump_yaml(root / "tpns.yaml", texts, preamble)
+        return root
+    (root / "types").mkdir(exist_ok=True)
+    for stem, content in types.items():
+        _dump_yaml(root / "types" / f"{stem}.yaml", content)
     for name in definition.tpn_texts:
         target = root / "tpns" / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -443,8 +528,23 @@ def write_definitions(definition: ObservatoryDefinition, path: str | Path) -> Pa
     return root
 
 
-def _dump_yaml(path: Path, data: Any) -> None:
-    text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
-    path.write_text(text, encoding="utf-8")
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (.tpn texts) as literal blocks."""
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def _dump_yaml(path: Path, data: Any, preamble: str = "") -> None:
+    """Write YAML atomically (a temporary file renamed over the target)."""
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=100)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(preamble + text, encoding="utf-8")
+    temp.replace(path)
 
 
