@@ -3,8 +3,11 @@ from outside the store."""
 
 from __future__ import annotations
 
+import fnmatch
 import http.client
 import json
+import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -161,3 +164,235 @@ def test_unknown_pages_are_not_debug_pages(hst_server) -> None:
     response = hst_server.get("/no/such/page")
     assert response.status_code == 404
     assert "Traceback" not in response.text and "URLconf" not in response.text
+
+
+# ---- issue #11: bounded work, clean errors and one log line for every bad input ----------
+
+
+class LogWatch:
+    """The lines a server logs from now on (its log file is shared by its workers)."""
+
+    def __init__(self, server) -> None:  # noqa: ANN001
+        self.path = server.log_path
+        self.start = self.path.stat().st_size
+
+    def new_lines(self) -> list[str]:
+        with open(self.path, "rb") as stream:
+            stream.seek(self.start)
+            return stream.read().decode("utf-8", "replace").splitlines()
+
+    def assert_one_line_each(self, markers: list[str]) -> None:
+        """Exactly one line names each marker, and nothing logged a traceback."""
+        lines = self.new_lines()
+        assert not [line for line in lines if "Traceback" in line], lines
+        for marker in markers:
+            found = [line for line in lines if marker in line]
+            assert len(found) == 1, (marker, found)
+
+
+def marker() -> str:
+    return f"probe-{uuid.uuid4().hex[:12]}"
+
+
+def rpc_post(server, method: str, params, request_id: str) -> httpx.Response:  # noqa: ANN001
+    body = json.dumps({"jsonrpc": "1.0", "method": method, "params": params, "id": request_id})
+    return server.post(body, path=f"/json/{request_id}/")
+
+
+def server_rss(server) -> int:  # noqa: ANN001
+    """Resident bytes of every process of ``server`` (the gunicorn master and workers)."""
+    needle = f"\0--port\0{server.port}\0".encode()
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if needle not in (proc / "cmdline").read_bytes() + b"\0":
+                continue
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    assert total, f"no process of the server on port {server.port}"
+    return total
+
+
+@pytest.mark.parametrize("method", ["list_references", "list_mappings"])
+def test_huge_and_complex_glob_patterns_are_refused(hst_server, method: str) -> None:
+    watch, ids = LogWatch(hst_server), []
+    for pattern in ("*" + "x" * (1 << 20), "hst_" + "*a" * 17, "[" * 300):
+        ids.append(marker())
+        error = rpc_error(rpc_post(hst_server, method, ["hst", pattern], ids[-1]))
+        assert error["name"] == "InvalidParamsError"
+        assert error["message"].startswith(
+            f"InvalidParamsError: {method}: parameter 'glob_pattern' ")
+        assert len(error["message"]) < 200
+    watch.assert_one_line_each(ids)
+    cos = hst_server.rpc(method, "hst", "*_cos_*" if method == "list_mappings" else "*_d*.fits")
+    assert cos and all(fnmatch.fnmatchcase(name, "*_cos_*" if method == "list_mappings"
+                                           else "*_d*.fits") for name in cos)
+
+
+def test_huge_glob_patterns_leave_no_memory_behind(hst_server) -> None:
+    """24 calls with different 1 MB patterns: the workers do not keep what they compiled
+    (fnmatch's cache kept ~400 MB of compiled patterns alive)."""
+    def call(index: int) -> None:
+        pattern = f"{index:04d}*" + "x" * (1 << 20)
+        answer = rpc_post(hst_server, ("list_references", "list_mappings")[index % 2],
+                          ["hst", pattern], f"mem-{index}")
+        assert answer.status_code == 200
+
+    for index in range(4):  # warm both workers' code paths and buffers
+        call(index)
+    before = server_rss(hst_server)
+    for index in range(4, 28):
+        call(index)
+    grown = server_rss(hst_server) - before
+    assert grown < 100 * 1024 * 1024, f"server processes grew by {grown >> 20} MB"
+
+
+def test_bundle_duplicates_are_refused(hst_server) -> None:
+    watch, probe = LogWatch(hst_server), marker()
+    body = json.dumps({"names": ["hst_0729.pmap"] * 5000}).encode()
+    with httpx.Client(timeout=120, trust_env=False) as client, client.stream(
+            "POST", f"http://127.0.0.1:{hst_server.port}/unchecked_bundle/hst/?{probe}",
+            content=body) as response:
+        assert response.status_code == 400
+        text = b"".join(response.iter_bytes(1 << 16))[:4096].decode()
+    assert text == ("BadRequest: 'hst_0729.pmap' is named more than once: name each file "
+                    "once.\n")
+    watch.assert_one_line_each([probe])
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    (json.dumps({"names": [f"hst_{n:04d}.pmap" for n in range(5001)]}).encode(), 400,
+     "at most 5000 names in one bundle, got 5001"),
+    (b'{"names": ' + b"[" * 1000 + b"]" * 1000 + b"}", 400, "nested too deep"),
+    (b'{"names": [' + b"[" * 20 + b"]" * 20 + b"]}", 400, 'the body must be {"names"'),
+    (json.dumps({"names": ["a" * (3 << 20)]}).encode(), 413, "at most 2097152 bytes"),
+    (b'{"names": ["\xff\xfe"]}', 400, "not valid JSON"),
+    (b'{"names": ["hst_0729.pmap\\u0000"]}', 400, "NUL character"),
+    (b'{"names": ["\\ud800"]}', 400, "lone surrogate"),
+    (b'{"names": NaN}', 400, "not valid JSON"),
+    (b"", 400, "not valid JSON"),
+])
+def test_bad_bundle_requests(hst_server, body: bytes, status: int, message: str) -> None:
+    watch, probe = LogWatch(hst_server), marker()
+    response = post_once_to(hst_server, f"/unchecked_bundle/hst/?{probe}", body)
+    assert response.status_code == status, response.text[:300]
+    assert response.text.startswith("BadRequest: ") and message in response.text
+    assert len(response.text) < 400
+    watch.assert_one_line_each([probe])
+
+
+def post_once_to(server, path: str, body: bytes) -> httpx.Response:  # noqa: ANN001
+    with httpx.Client(timeout=120, trust_env=False) as client:
+        return client.post(f"http://127.0.0.1:{server.port}{path}", content=body)
+
+
+@pytest.mark.parametrize(("header", "status", "content_range"), [
+    ("bytes=" + "9" * 5000 + "-", 416, "bytes */{size}"),
+    ("bytes=" + "0" * 3000 + "1-" + "0" * 3000 + "9", 206, "bytes 1-9/{size}"),
+    ("bytes=0-" + "9" * 5000, 206, "bytes 0-{last}/{size}"),
+    ("bytes=-" + "9" * 5000, 206, "bytes 0-{last}/{size}"),
+    ("bytes=" + "9" * 4000 + "-" + "9" * 4001, 416, "bytes */{size}"),  # gunicorn: < 8 KB
+])
+def test_huge_range_positions(hst_server, header: str, status: int, content_range: str) -> None:
+    watch, probe = LogWatch(hst_server), marker()
+    path = f"/unchecked_get/mappings/hst/hst_0729.pmap?{probe}"
+    size = len(hst_server.get("/unchecked_get/mappings/hst/hst_0729.pmap").content)
+    response = hst_server.get(path, headers={"Range": header})
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["Content-Range"] == content_range.format(size=size, last=size - 1)
+    if status == 416:
+        assert response.text == f"RangeNotSatisfiable: file has {size} bytes\n"
+        watch.assert_one_line_each([probe])
+
+
+def test_huge_build_context_version(hst_server) -> None:
+    watch, probe = LogWatch(hst_server), marker()
+    error = rpc_error(rpc_post(hst_server, "get_build_context", ["hst", "1." + "9" * 5000],
+                               probe))
+    assert error["name"] == "InvalidParamsError"
+    assert error["message"] == ("InvalidParamsError: get_build_context: parameter 'calver' is "
+                                "longer than 64 characters (5002)")
+    watch.assert_one_line_each([probe])
+
+
+#: Every JSON-RPC method and how many parameters it takes.
+ARITY = {
+    "get_server_info": 0, "get_default_context": 2, "get_build_context": 2,
+    "get_context_by_date": 2, "get_context_history": 1, "get_mapping_names": 1,
+    "get_reference_names": 1, "get_required_parkeys": 1, "get_best_references": 3,
+    "get_best_references_by_header_map": 3, "get_file_info": 2, "get_file_info_map": 3,
+    "list_mappings": 2, "list_references": 2, "get_sqlite_db": 1, "push_remote_context": 4,
+    "get_remote_context": 2, "get_dataset_ids": 3, "get_dataset_headers_by_id": 3,
+}
+#: Values no parameter of any method accepts, as JSON text.
+BAD_VALUES = {
+    "deep list": "[" * 900 + "]" * 900,
+    "deep object": '{"a": ' * 900 + "1" + "}" * 900,
+    "deep in a header": '{"INSTRUME": ' + "[" * 100 + "]" * 100 + "}",
+    "huge integer": "9" * 4000,
+    "huge negative integer": "-" + "9" * 4000,
+    "integer too long to parse": "9" * 5000,
+    "infinite float": "1e999",
+    "NaN": "NaN",
+    "NUL": '"hst_0729.pmap\\u0000"',
+    "NUL key": '{"INSTRUME\\u0000": "ACS"}',
+    "lone surrogate": '"\\udc80.pmap"',
+    "long string": '"' + "a" * (70 * 1024) + '"',
+    "long name": '"' + "a" * 300 + '.pmap"',
+    "wrong type": "3.5",
+    "object": '{"a": {"b": 1}}',
+    "list of numbers": "[1, 2]",
+}
+GOOD_VALUES = {"observatory": '"hst"', "context": '"hst_0729.pmap"'}
+
+
+def test_every_method_refuses_every_bad_value_cleanly(hst_server) -> None:
+    """Each bad value in each parameter of each method: an RPC error, never an internal
+    error, and one log line (no traceback) per request."""
+    watch, ids = LogWatch(hst_server), []
+    for method, arity in ARITY.items():
+        for position in range(max(arity, 1)):
+            for label, bad in BAD_VALUES.items():
+                params = ['"hst_0729.pmap"'] * arity
+                if arity:
+                    params[position] = bad
+                else:
+                    params = [bad]
+                ids.append(marker())
+                body = (f'{{"jsonrpc": "1.0", "method": "{method}", "params": '
+                        f'[{", ".join(params)}], "id": "{ids[-1]}"}}')
+                response = hst_server.post(body, path=f"/json/{ids[-1]}/")
+                error = rpc_error(response)
+                where = (method, position, label, error["message"][:300])
+                assert "internal server error" not in error["message"], where
+                assert len(response.content) < 1000, where
+                if label not in ("object", "list of numbers", "wrong type", "long name") or (
+                        arity == 0):
+                    assert error["name"] in ("InvalidParamsError", "ParseError"), where
+    watch.assert_one_line_each(ids)
+
+
+@pytest.mark.parametrize(("body", "name"), [
+    (b"\xff\xfe{}", "ParseError"),
+    (b'{"method": "get_default_context", "params": ["hst", "\xc3"]}', "ParseError"),
+    (b'{"method": "' + b"m" * 100000 + b'", "params": []}', "MethodNotFoundError"),
+    (b'{"method": "get_default_context", "params": [], "id": "' + b"i" * 100000 + b'"}',
+     None),
+    (b"[" * 100000 + b"]" * 100000, "ParseError"),
+])
+def test_odd_envelopes_log_one_line(hst_server, body: bytes, name: str | None) -> None:
+    watch, probe = LogWatch(hst_server), marker()
+    response = hst_server.post(body, path=f"/json/{probe}/")
+    assert response.status_code == 200 and len(response.content) < 1000
+    answer = response.json()
+    if name is None:  # a valid call with an id too long to echo
+        assert answer["error"] is None and answer["id"] is None
+        return
+    assert answer["error"]["name"] == name
+    watch.assert_one_line_each([probe])

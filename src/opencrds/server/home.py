@@ -1,5 +1,9 @@
 """Where the server keeps things: ``$OPENCRDS_HOME`` (database, secret key, file store).
 
+The folder is the server's alone (mode 0700) and so is the SQLite database (0600, with its
+``-wal``/``-shm`` files): it holds password hashes and sessions. :func:`make_private` sets
+both at every start, so older installs created world-readable are fixed too.
+
 Layout::
 
     $OPENCRDS_HOME/
@@ -11,6 +15,7 @@ Layout::
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -28,6 +33,37 @@ def user_data_dir() -> Path:
         return Path.home() / "Library" / "Application Support" / APP_NAME
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / APP_NAME
+
+
+def _restrict(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` if it is ours and looser; a warning if that fails."""
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        logging.getLogger("opencrds.server").warning("could not make %s private: %s", path, exc)
+
+
+def make_private(home: Path, database: Path | None = None) -> None:
+    """Create ``home`` owner-only (0700) and the SQLite ``database`` file owner-only (0600),
+    or restrict them (and the database's -wal/-shm/-journal files) where they exist."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if hasattr(os, "getuid"):  # POSIX
+        _restrict(home, 0o700)
+    if database is None:
+        return
+    try:  # SQLite gives its -wal and -shm files the mode of the database file
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        logging.getLogger("opencrds.server").warning("could not create %s: %s", database, exc)
+    if hasattr(os, "getuid"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _restrict(database.with_name(database.name + suffix), 0o600)
 
 
 def home_dir() -> Path:
@@ -51,7 +87,7 @@ def secret_key(home: Path | None = None) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -4,15 +4,24 @@
 ``OPENCRDS_OBSERVATORY`` (the one observatory served), ``OPENCRDS_DEBUG``,
 ``OPENCRDS_ALLOWED_HOSTS`` / ``OPENCRDS_CSRF_TRUSTED_ORIGINS`` (comma-separated),
 ``OPENCRDS_SECRET_KEY``, ``OPENCRDS_PUBLIC_URL`` (base URL advertised to clients when behind a
-proxy), ``OPENCRDS_MAX_BODY`` (largest JSON-RPC body, bytes).
+proxy), ``OPENCRDS_MAX_BODY`` (largest JSON-RPC body, bytes), ``OPENCRDS_BUNDLE_MAX_BYTES``
+(most file bytes one ``/unchecked_bundle/`` response may carry).
+
+The data folder and the SQLite database are made owner-only at every start
+(:func:`opencrds.server.home.make_private`). Admin logins are throttled by django-axes: after
+``AXES_FAILURE_LIMIT`` wrong passwords for one user name, or from one address, logins are
+refused (HTTP 429) for ``AXES_COOLOFF_TIME``; ``opencrds manage axes_reset`` (or
+``axes_reset_username NAME``) lifts a lockout at once.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
+from pathlib import Path
 
 from .dburl import parse_database_url, sqlite_database
-from .home import home_dir, secret_key, store_root
+from .home import home_dir, make_private, secret_key, store_root
 
 
 def _csv(name: str, default: str) -> list[str]:
@@ -20,6 +29,7 @@ def _csv(name: str, default: str) -> list[str]:
 
 
 OPENCRDS_HOME = home_dir()
+make_private(OPENCRDS_HOME)
 OPENCRDS_STORE = store_root(OPENCRDS_HOME)
 OPENCRDS_OBSERVATORY = os.environ.get("OPENCRDS_OBSERVATORY", "").strip().lower() or None
 OPENCRDS_PUBLIC_URL = os.environ.get("OPENCRDS_PUBLIC_URL", "").rstrip("/") or None
@@ -38,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "opencrds.server.catalog",
     "opencrds.server.rpc",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -48,7 +59,19 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "opencrds.server.urls"
 WSGI_APPLICATION = "opencrds.server.wsgi.application"
@@ -72,6 +95,8 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": parse_database_url(os.environ["DATABASE_URL"])}
 else:
     DATABASES = {"default": sqlite_database(OPENCRDS_HOME / "db.sqlite3")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    make_private(OPENCRDS_HOME, Path(DATABASES["default"]["NAME"]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -94,6 +119,7 @@ STATIC_ROOT = OPENCRDS_HOME / "static"
 # HST file is ~1.5 MB; 1000 full dataset headers a few MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("OPENCRDS_MAX_BODY", 16 * 1024 * 1024))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
+OPENCRDS_BUNDLE_MAX_BYTES = int(os.environ.get("OPENCRDS_BUNDLE_MAX_BYTES", 2 * 1024**3))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -102,11 +128,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line": {"()": "opencrds.server.errors.OneLineFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["one_line"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "opencrds": {"level": os.environ.get("OPENCRDS_LOG_LEVEL", "INFO"), "propagate": True},
         "opencrds.rules": {"level": "ERROR", "propagate": True},
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "WARNING"},  # one line per refused request
     },
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -126,13 +127,23 @@ def file_info_map(observatory: str, names: list[str] | None,
     return result
 
 
+#: Longest glob :func:`list_names` accepts (a file name is at most 255 characters).
+MAX_PATTERN = 255
+
+
 def list_names(observatory: str, kind: str, pattern: str | None) -> list[str]:
-    """Names of every catalogued file of ``kind`` matching the glob ``pattern``."""
+    """Names of every catalogued file of ``kind`` matching the glob ``pattern``.
+
+    The pattern is compiled for this call only: ``fnmatch``'s own cache keeps thousands of
+    compiled patterns alive for the life of the process."""
     names = (FileRecord.objects.filter(observatory=observatory, type=kind)
              .order_by("name").values_list("name", flat=True))
     if pattern in (None, "", "*"):
         return list(names)
-    return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"glob pattern longer than {MAX_PATTERN} characters")
+    match = re.compile(fnmatch.translate(pattern), re.DOTALL).match
+    return [n for n in names if match(n)]
 
 
 def available_files(observatory: str) -> list[tuple[str, str, str, int | None]]:

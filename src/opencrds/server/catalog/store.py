@@ -43,6 +43,18 @@ def file_path(observatory: str, name: str, branch: str | None = None) -> Path:
     return branch_dir(branch or branch_of(name), observatory) / name
 
 
+def inside_store(path: Path) -> Path:
+    """``path`` with every symbolic link resolved, if that is a regular file inside the
+    store; FileNotFoundError if there is none, PermissionError if it leads outside the store
+    (a file reached through a link to elsewhere is never served)."""
+    resolved = path.resolve(strict=True)
+    if not resolved.is_relative_to(root().resolve()):
+        raise PermissionError(f"{path} resolves to {resolved}, outside the store")
+    if not resolved.is_file():
+        raise FileNotFoundError(f"{path} is not a regular file")
+    return resolved
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,11 @@
 
 Files are streamed from the store (``sendfile`` under gunicorn) with Content-Length, an ETag
 and ``X-Sha1sum`` (the catalog sha1), single-range ``Range`` requests and HEAD. Names are
-checked against a strict pattern and the catalog before any path is built, so nothing outside
-the store can be reached. Errors are ``<Name>: <message>`` texts with 404 (or 416 for ranges).
+checked against a strict pattern and the catalog before any path is built, and a file is served
+only if its resolved path (symbolic links followed) is inside the store. ``config/<obs>/``
+serves only ``server_config`` and ``bad_files.txt`` (made from the catalog) and
+``ref_cache_subdir_mode``. Errors are ``<Name>: <message>`` texts with 404 (or 416 for ranges,
+400/413 for bad bundle requests), each one line in the log.
 
 ``POST /unchecked_bundle/<obs>/`` (an OpenCRDS extension, advertised by the ``X-OpenCRDS-Bundle``
 header of every file download) sends many files in one response, so a sync of hundreds of
@@ -11,7 +14,9 @@ mappings costs a few requests instead of hundreds. The body is ``{"names": [...]
 (``application/x-opencrds-bundle``) is, per name in order, one JSON line
 ``{"name", "size", "sha1sum"}`` followed by exactly ``size`` bytes, or one line
 ``{"name", "error"}`` for a file that cannot be served. The client still verifies every file
-against ``download_metadata``.
+against ``download_metadata``. A bundle names each file once, at most
+:data:`BUNDLE_MAX_NAMES` of them, adding up to at most ``OPENCRDS_BUNDLE_MAX_BYTES``
+(catalog sizes); anything else is refused whole with 400 or 413.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
+from django.conf import settings
 from django.db import connection
 from django.http import (
     FileResponse,
@@ -39,15 +45,24 @@ from django.views.decorators.http import require_http_methods
 
 from ..catalog import queries, store
 from ..catalog.models import FileRecord
+from ..errors import mark_logged, one_line
+from .jsonrpc import RpcError, decode, value_problem
 from .serverinfo import server_config_text
+from .views import client_address, read_body
 
 log = logging.getLogger("opencrds.server.rpc")
 
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
-_CONFIG_NAMES = ("server_config", "bad_files.txt")
+#: A byte position longer than this many digits is past the end of any file.
+_MAX_DIGITS = 18
+#: The config files served besides server_config and bad_files.txt (kept in the store).
+_STORED_CONFIG = ("ref_cache_subdir_mode",)
 BUNDLE_HEADER = "X-OpenCRDS-Bundle"
 BUNDLE_TYPE = "application/x-opencrds-bundle"
+#: Most names in one bundle request (our client sends at most 1000).
 BUNDLE_MAX_NAMES = 5000
+#: Largest bundle request body: BUNDLE_MAX_NAMES names of 255 characters, quoted.
+BUNDLE_MAX_BODY = 2 * 1024 * 1024
 _BLOCK = 1 << 20
 
 
@@ -81,9 +96,12 @@ def download_record(observatory: str, name: str) -> dict[str, object] | None:
     return {"available": bool(row[0]), "sha1sum": row[1] or ""}
 
 
-def _error(name: str, message: str, status: int = 404) -> HttpResponse:
-    return HttpResponse(f"{name}: {message}\n", status=status,
-                        content_type="text/plain; charset=utf-8")
+def _error(request: HttpRequest, name: str, message: str, status: int = 404) -> HttpResponse:
+    """A ``<Name>: <message>`` text response, and one line in the log."""
+    log.warning("%s %s %s %d: %s: %s", client_address(request), request.method,
+                one_line(request.get_full_path()), status, name, one_line(message, 300))
+    return mark_logged(HttpResponse(f"{name}: {message}\n", status=status,
+                                    content_type="text/plain; charset=utf-8"))
 
 
 class _Slice(io.RawIOBase):
@@ -116,15 +134,22 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
     if not first and not last:
         return None
     if not first:  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0:
             return False
         return max(size - length, 0), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+    start = _position(first)
+    end = min(_position(last), size - 1) if last else size - 1
+    if start >= size or (last and _position(last) < start):
         return False
     return start, end
+
+
+def _position(digits: str) -> int:
+    """A byte position of a Range header; a huge one (any number of digits) stays huge
+    without converting thousands of digits."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 1 << 62
 
 
 def _respond(request: HttpRequest, opener: object, size: int, sha1: str, name: str,
@@ -141,9 +166,10 @@ def _respond(request: HttpRequest, opener: object, size: int, sha1: str, name: s
     if range_header and request.headers.get("If-Range", etag) == etag:
         wanted = parse_range(range_header, size)
         if wanted is False:
-            headers["Content-Range"] = f"bytes */{size}"
-            return HttpResponse(f"RangeNotSatisfiable: file has {size} bytes\n", status=416,
-                                headers=headers, content_type="text/plain; charset=utf-8")
+            response = _error(request, "RangeNotSatisfiable", f"file has {size} bytes", 416)
+            for key, value in {**headers, "Content-Range": f"bytes */{size}"}.items():
+                response[key] = value
+            return response
         if wanted:
             first, last = wanted
             status, length = 206, last - first + 1
@@ -167,27 +193,33 @@ def _config_file(request: HttpRequest, observatory: str, name: str) -> HttpRespo
         data = server_config_text(request).encode("utf-8")
     elif name == "bad_files.txt":
         data = "\n".join(queries.bad_files(observatory)).encode("utf-8")
+    elif name in _STORED_CONFIG:
+        try:
+            data = store.inside_store(store.file_path(observatory, name, "config")).read_bytes()
+        except OSError as exc:
+            if not isinstance(exc, FileNotFoundError):
+                log.error("config file not served: %s", exc)
+            return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.")
     else:
-        path = store.file_path(observatory, name, "config")
-        if not path.is_file():
-            return _error("UnknownFile", f"File '{name}' is not known to CRDS.")
-        data = path.read_bytes()
+        return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.")
     sha1 = hashlib.sha1(data).hexdigest()
     return _respond(request, lambda: io.BytesIO(data), len(data), sha1, name,
                     "text/plain; charset=utf-8")
 
 
-def _refuse_observatory(observatory: str, invalid: str) -> HttpResponseBase | None:
+def _refuse_observatory(request: HttpRequest, observatory: str, invalid: str
+                        ) -> HttpResponseBase | None:
     """The error response when ``observatory`` is malformed (``invalid``) or not the one
     this server serves; None when it is."""
     if not store.OBSERVATORY_RE.fullmatch(observatory):
-        return _error("UnknownFile", invalid)
+        return _error(request, "UnknownFile", invalid)
     try:
         served = queries.server_observatory()
     except queries.NotConfigured:
-        return _error("ServerError", "the server has no observatory configured.", 503)
+        return _error(request, "ServerError", "the server has no observatory configured.", 503)
     if observatory != served:
-        return _error("UnknownFile", f"this server serves '{served}' files, not '{observatory}'.")
+        return _error(request, "UnknownFile",
+                      f"this server serves '{served}' files, not '{observatory}'.")
     return None
 
 
@@ -196,25 +228,23 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
                   name: str) -> HttpResponseBase:
     """Serve one file of the store by its CRDS name."""
     if not store.is_safe_name(name):
-        return _error("UnknownFile", "invalid file name.")
-    refused = _refuse_observatory(observatory, "invalid file name.")
+        return _error(request, "UnknownFile", "invalid file name.")
+    refused = _refuse_observatory(request, observatory, "invalid file name.")
     if refused is not None:
         return refused
     if branch == "config":
         return _config_file(request, observatory, name)
     record = download_record(observatory, name)
     if record is None or store.branch_of(name) != branch:
-        return _error("UnknownFile", f"File '{name}' is not known to CRDS.")
+        return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.")
     if not record["available"]:
-        return _error("UnavailableFile", f"File '{name}' is not yet available.")
-    path = store.file_path(observatory, name, branch)
-    if not path.parent.resolve().is_relative_to(store.root().resolve()):
-        return _error("UnknownFile", "invalid file name.")
+        return _error(request, "UnavailableFile", f"File '{name}' is not yet available.")
     try:
+        path = store.inside_store(store.file_path(observatory, name, branch))
         size = path.stat().st_size
-    except OSError:
-        log.error("catalogued file missing from the store: %s", path)
-        return _error("UnavailableFile", f"File '{name}' is not yet available.")
+    except OSError as exc:
+        log.error("catalogued file not served: %s", exc)
+        return _error(request, "UnavailableFile", f"File '{name}' is not yet available.")
     content_type = "text/plain; charset=utf-8" if branch == "mappings" else (
         "application/octet-stream")
     response = _respond(request, lambda: open(path, "rb"), size, record["sha1sum"], name,
@@ -233,16 +263,17 @@ def bundle_path(observatory: str) -> str:
         return ""
 
 
-def _bundle_records(observatory: str, names: list[str]) -> dict[str, tuple[bool, str]]:
-    """``{name: (available, sha1sum)}`` of the catalogued ``names``, a few queries in all."""
-    found: dict[str, tuple[bool, str]] = {}
+def _bundle_records(observatory: str, names: list[str]
+                    ) -> dict[str, tuple[bool, str, int]]:
+    """``{name: (available, sha1sum, size)}`` of the catalogued ``names``, a few queries."""
+    found: dict[str, tuple[bool, str, int]] = {}
     unique = sorted(set(names))
     for start in range(0, len(unique), 500):
         rows = (FileRecord.objects
                 .filter(observatory=observatory, name__in=unique[start:start + 500])
-                .values_list("name", "available", "sha1sum").order_by())
-        for name, available, sha1 in rows:
-            found[name] = (bool(available), sha1 or "")
+                .values_list("name", "available", "sha1sum", "size").order_by())
+        for name, available, sha1, size in rows:
+            found[name] = (bool(available), sha1 or "", int(size or 0))
     return found
 
 
@@ -251,9 +282,8 @@ def _bundle_line(value: dict[str, object]) -> bytes:
 
 
 def _bundle_stream(observatory: str, names: list[str],
-                   records: dict[str, tuple[bool, str]]) -> Iterator[bytes]:
+                   records: dict[str, tuple[bool, str, int]]) -> Iterator[bytes]:
     """Header line + bytes of every name, or an error line; files read as they are sent."""
-    root = store.root().resolve()
     for name in names:
         if not store.is_safe_name(name):
             yield _bundle_line({"name": name, "error": "UnknownFile: invalid file name."})
@@ -269,11 +299,9 @@ def _bundle_stream(observatory: str, names: list[str],
             continue
         path = store.file_path(observatory, name)
         try:
-            if not path.parent.resolve().is_relative_to(root):
-                raise OSError("outside the store")
-            stream = open(path, "rb")  # noqa: SIM115  (closed below, after streaming)
-        except OSError:
-            log.error("catalogued file missing from the store: %s", path)
+            stream = open(store.inside_store(path), "rb")  # noqa: SIM115  (closed below)
+        except OSError as exc:
+            log.error("catalogued file not served: %s", exc)
             yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
                                                        "yet available."})
             continue
@@ -290,22 +318,51 @@ def _bundle_stream(observatory: str, names: list[str],
                 yield block
 
 
+def _bundle_names(body: bytes) -> list[str]:
+    """The names a bundle request body asks for; ValueError saying what is wrong."""
+    try:
+        request = decode(body)
+    except RpcError as exc:
+        raise ValueError(exc.args[0]) from None
+    names = request.get("names") if isinstance(request, dict) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError('the body must be {"names": [file names]}')
+    problem = value_problem(names)
+    if problem:
+        raise ValueError(f"'names' {problem}")
+    if len(names) > BUNDLE_MAX_NAMES:
+        raise ValueError(f"at most {BUNDLE_MAX_NAMES} names in one bundle, got {len(names)}")
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"'{name[:255]}' is named more than once: name each file once")
+        seen.add(name)
+    return names
+
+
 @csrf_exempt
 @require_http_methods(["POST"])
 def unchecked_bundle(request: HttpRequest, observatory: str) -> HttpResponseBase:
     """Many files of the store in one response (see the module docstring for the format)."""
-    refused = _refuse_observatory(observatory, "invalid observatory.")
+    refused = _refuse_observatory(request, observatory, "invalid observatory.")
     if refused is not None:
         return refused
+    body = read_body(request, BUNDLE_MAX_BODY)
+    if body is None:
+        return _error(request, "BadRequest",
+                      f"a bundle request body is at most {BUNDLE_MAX_BODY} bytes.", 413)
     try:
-        names = json.loads(request.body)["names"]
-    except (ValueError, KeyError, TypeError):
-        names = None
-    if (not isinstance(names, list) or not all(isinstance(n, str) for n in names)
-            or len(names) > BUNDLE_MAX_NAMES):
-        return _error("BadRequest", 'the body must be {"names": [file names]} with at most '
-                                    f"{BUNDLE_MAX_NAMES} names.", 400)
+        names = _bundle_names(body)
+    except ValueError as exc:
+        return _error(request, "BadRequest", f"{exc}.", 400)
     records = _bundle_records(observatory, [n for n in names if store.is_safe_name(n)])
+    total = sum(size for available, _sha1, size in records.values() if available)
+    limit = settings.OPENCRDS_BUNDLE_MAX_BYTES
+    if total > limit:
+        return _error(request, "BadRequest",
+                      f"the {len(names)} files named add up to {total} bytes, more than the "
+                      f"{limit} bytes one bundle may carry: ask for them in smaller bundles.",
+                      413)
     response = StreamingHttpResponse(_bundle_stream(observatory, names, records),
                                      content_type=BUNDLE_TYPE)
     response["Cache-Control"] = "no-store"

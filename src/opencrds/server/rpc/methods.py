@@ -1,14 +1,16 @@
 """The JSON-RPC methods (PROTOCOL.md §2.2; SERVER.md §1.30).
 
 Parameters are checked against these annotations before a method runs; ``None`` is accepted
-where an argument is optional. Results use plain JSON types; file-info values are strings.
+where an argument is optional, and :data:`Name`, :data:`Word` and :data:`Pattern` bound the
+length of names, short words and globs. Results use plain JSON types; file-info values are
+strings.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils import timezone
 
@@ -19,8 +21,25 @@ from opencrds.rules.mappings import PipelineContext
 from ..catalog import queries
 from ..catalog.models import AuditEntry, RemoteContext
 from . import contexts, sqlite_export
-from .jsonrpc import InvalidParams, RpcError, UnknownContext, UnknownFile, rpc_method
+from .jsonrpc import (
+    GlobPattern,
+    InvalidParams,
+    MaxLength,
+    RpcError,
+    UnknownContext,
+    UnknownFile,
+    rpc_method,
+)
 from .serverinfo import MAX_PER_RPC, server_info
+
+#: A file or mapping name, or a context specification (``hst-acs-darkfile-2020-01-01T00:00:00``).
+Name = Annotated[str, MaxLength(255)]
+#: An observatory, state, instrument, type, field name, CAL version or date.
+Word = Annotated[str, MaxLength(64)]
+#: A file-name glob (list_mappings, list_references).
+Pattern = Annotated[str, GlobPattern()]
+#: A pipeline key (push_remote_context).
+Key = Annotated[str, MaxLength(1024)]
 
 _request = threading.local()
 
@@ -36,32 +55,32 @@ def get_server_info() -> dict[str, Any]:
 
 
 @rpc_method
-def get_default_context(observatory: str | None = None, state: str | None = None) -> str:
+def get_default_context(observatory: Word | None = None, state: Word | None = None) -> str:
     return contexts.default_context(contexts.check_observatory(observatory), state)
 
 
 @rpc_method
-def get_build_context(observatory: str | None, calver: str) -> str:
+def get_build_context(observatory: Word | None, calver: Word) -> str:
     return contexts.build_context(contexts.check_observatory(observatory), calver)
 
 
 @rpc_method
-def get_context_by_date(date: str, observatory: str | None = None) -> str:
+def get_context_by_date(date: Name, observatory: Word | None = None) -> str:
     return contexts.resolve(date, observatory)
 
 
 @rpc_method
-def get_context_history(observatory: str | None = None) -> list[list[str]]:
+def get_context_history(observatory: Word | None = None) -> list[list[str]]:
     return queries.context_history(contexts.check_observatory(observatory))
 
 
 @rpc_method
-def get_mapping_names(context: str) -> list[str]:
+def get_mapping_names(context: Name) -> list[str]:
     return contexts.load(contexts.resolve(context)).mapping_names()
 
 
 @rpc_method
-def get_reference_names(context: str) -> list[str]:
+def get_reference_names(context: Name) -> list[str]:
     mapping = contexts.load(contexts.resolve(context))
     try:
         return mapping.reference_names()
@@ -70,7 +89,7 @@ def get_reference_names(context: str) -> list[str]:
 
 
 @rpc_method
-def get_required_parkeys(context: str) -> dict[str, list[str]] | list[str]:
+def get_required_parkeys(context: Name) -> dict[str, list[str]] | list[str]:
     mapping = contexts.load(contexts.resolve(context))
     return mapping.get_required_parkeys()
 
@@ -102,14 +121,14 @@ def _best_references(pmap: PipelineContext, header: dict[str, Any],
 
 
 @rpc_method
-def get_best_references(context: str, header: dict[str, Any],
-                        reftypes: list[str] | None = None) -> dict[str, Any]:
+def get_best_references(context: Name, header: dict[str, Any],
+                        reftypes: list[Word] | None = None) -> dict[str, Any]:
     return _best_references(contexts.load_pipeline(context), header, reftypes)
 
 
 @rpc_method
-def get_best_references_by_header_map(context: str, headers: dict[str, dict[str, Any]],
-                                      reftypes: list[str] | None = None) -> dict[str, Any]:
+def get_best_references_by_header_map(context: Name, headers: dict[str, dict[str, Any]],
+                                      reftypes: list[Word] | None = None) -> dict[str, Any]:
     if len(headers) > MAX_PER_RPC:
         raise InvalidParams(f"at most {MAX_PER_RPC} headers per call, got {len(headers)}")
     pmap = contexts.load_pipeline(context)
@@ -123,7 +142,7 @@ def get_best_references_by_header_map(context: str, headers: dict[str, dict[str,
 
 
 @rpc_method
-def get_file_info(context: str | None, filename: str) -> dict[str, str]:
+def get_file_info(context: Name | None, filename: Name) -> dict[str, str]:
     observatory = queries.server_observatory()
     record = queries.file_record(observatory, filename)
     if record is None:
@@ -132,23 +151,23 @@ def get_file_info(context: str | None, filename: str) -> dict[str, str]:
 
 
 @rpc_method
-def get_file_info_map(observatory: str | None, files: list[str] | None = None,
-                      fields: list[str] | None = None) -> dict[str, Any]:
+def get_file_info_map(observatory: Word | None, files: list[Name] | None = None,
+                      fields: list[Word] | None = None) -> dict[str, Any]:
     return queries.file_info_map(contexts.check_observatory(observatory), files, fields)
 
 
 @rpc_method
-def list_mappings(observatory: str | None = None, glob_pattern: str | None = "*") -> list[str]:
+def list_mappings(observatory: Word | None = None, glob_pattern: Pattern | None = "*") -> list[str]:
     return queries.list_names(contexts.check_observatory(observatory), "mapping", glob_pattern)
 
 
 @rpc_method
-def list_references(observatory: str | None = None, glob_pattern: str | None = "*") -> list[str]:
+def list_references(observatory: Word | None = None, glob_pattern: Pattern | None = "*") -> list[str]:
     return queries.list_names(contexts.check_observatory(observatory), "reference", glob_pattern)
 
 
 @rpc_method
-def get_sqlite_db(observatory: str | None = None) -> str:
+def get_sqlite_db(observatory: Word | None = None) -> str:
     return sqlite_export.encoded_db(contexts.check_observatory(observatory))
 
 
@@ -158,8 +177,8 @@ def key_hash(key: str) -> str:
 
 
 @rpc_method
-def push_remote_context(observatory: str | None, kind: str | None, key: str,
-                        context: str) -> None:
+def push_remote_context(observatory: Word | None, kind: Word | None, key: Key,
+                        context: Name) -> None:
     served = contexts.check_observatory(observatory)
     remote = RemoteContext.objects.filter(observatory=served, key_hash=key_hash(key)).first()
     if remote is None:
@@ -177,7 +196,7 @@ def push_remote_context(observatory: str | None, kind: str | None, key: str,
 
 
 @rpc_method
-def get_remote_context(observatory: str | None, pipeline_name: str) -> str:
+def get_remote_context(observatory: Word | None, pipeline_name: Name) -> str:
     served = contexts.check_observatory(observatory)
     remote = RemoteContext.objects.filter(observatory=served, name=pipeline_name).first()
     if remote is None or not remote.context:
@@ -208,7 +227,7 @@ def _minimized(header: dict[str, str], parkeys: dict[str, list[str]] | list[str]
 
 
 @rpc_method
-def get_dataset_ids(context: str, instrument: str, datasets_since: str | None = None
+def get_dataset_ids(context: Name, instrument: Word, datasets_since: Word | None = None
                     ) -> list[str]:
     from ..catalog import datasets
 
@@ -220,8 +239,8 @@ def get_dataset_ids(context: str, instrument: str, datasets_since: str | None = 
 
 
 @rpc_method
-def get_dataset_headers_by_id(context: str, dataset_ids: list[str],
-                              datasets_since: str | None = None) -> dict[str, Any]:
+def get_dataset_headers_by_id(context: Name, dataset_ids: list[Name],
+                              datasets_since: Word | None = None) -> dict[str, Any]:
     from ..catalog import datasets
 
     if len(dataset_ids) > MAX_PER_RPC:

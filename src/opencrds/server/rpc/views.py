@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 import opencrds
 
 from ..catalog import queries
+from ..errors import mark_logged, one_line
 from . import methods
 from .jsonrpc import InvalidRequest, RpcError, handle
 
@@ -21,12 +22,21 @@ log = logging.getLogger("opencrds.server.rpc")
 CONTENT_TYPE = "application/json-rpc"
 
 
-def _error_response(error: RpcError, status: int) -> HttpResponse:
+def client_address(request: HttpRequest) -> str:
+    """The peer address of a request, for log lines."""
+    return str(request.META.get("REMOTE_ADDR") or "-")[:64]
+
+
+def _error_response(request: HttpRequest, error: RpcError, status: int) -> HttpResponse:
+    log.warning("%s %s %s %d: %s", client_address(request), request.method,
+                one_line(request.get_full_path()), status, one_line(error.args[0], 300))
     body = json.dumps({"jsonrpc": "1.0", "id": None, "error": error.as_error(), "result": None})
-    return HttpResponse(body, status=status, content_type=CONTENT_TYPE)
+    response = HttpResponse(body, status=status, content_type=CONTENT_TYPE)
+    mark_logged(response)
+    return response
 
 
-def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+def read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The raw request body, or None if it is larger than ``limit`` bytes."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -56,17 +66,19 @@ def json_rpc(request: HttpRequest, suffix: str = "") -> HttpResponse:
     (wrong HTTP method, oversized body) get another status.
     """
     if request.method != "POST":
-        response = _error_response(InvalidRequest("JSON-RPC requests must be POSTed"), 405)
+        response = _error_response(request, InvalidRequest("JSON-RPC requests must be POSTed"),
+                                   405)
         response["Allow"] = "POST"
         return response
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    body = _read_body(request, limit)
+    body = read_body(request, limit)
     if body is None:
         # gunicorn drops the connection afterwards rather than drain a large unread body
-        return _error_response(InvalidRequest(f"request body larger than {limit} bytes"), 413)
+        return _error_response(request, InvalidRequest(f"request body larger than {limit} bytes"),
+                               413)
     methods.set_request(request)
     try:
-        text = handle(body)
+        text = handle(body, f"{client_address(request)} {one_line(request.get_full_path())}")
     finally:
         methods.set_request(None)
     return HttpResponse(text, content_type=CONTENT_TYPE)
