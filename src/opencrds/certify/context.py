@@ -35,6 +35,7 @@ class CertifyOptions:
     dont_recurse_mappings: bool = False
     dont_parse: bool = False
     dump_provenance: bool = False
+    check_rmap_updates: bool = True
     cache: str | None = None
     definitions_dirs: tuple[str, ...] = field(default_factory=tuple)
 

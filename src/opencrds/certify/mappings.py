@@ -105,7 +105,8 @@ def _check_classes(mapping: ReferenceMapping, report: Report) -> bool:
     return False
 
 
-def _valid_values(mapping: ReferenceMapping, options: CertifyOptions) -> dict[str, Any]:
+def valid_values(mapping: ReferenceMapping, options: CertifyOptions) -> dict[str, Any]:
+    """``{PARAMETER: (datatype code, allowed values)}`` of an rmap's type (``_ld.tpn``)."""
     definition = definition_for(mapping.observatory, options)
     if definition is None:
         return {}
@@ -132,7 +133,7 @@ def _check_match_values(mapping: ReferenceMapping, report: Report,
     if not isinstance(selector, SelectorCall) or selector.class_name != "Match":
         return
     params = [str(p).upper() for p in mapping.parkey[0]] if mapping.parkey else []
-    valid = _valid_values(mapping, options)
+    valid = valid_values(mapping, options)
     if not valid:
         return
     head = f"Match({', '.join(repr(p) for p in mapping.parkey[0])})"
@@ -145,12 +146,13 @@ def _check_match_values(mapping: ReferenceMapping, report: Report,
             for part in str(value).split("|"):
                 if _EXEMPT.match(part.strip()) or _ESOTERIC.search(part):
                     continue
-                if not _allowed(code, part.strip(), allowed):
+                if not allowed_value(code, part.strip(), allowed):
                     report("ERROR", f"{head} : {key!r} :  parameter={param.lower()!r} "
                            f"value={part!r} is not in {tuple(allowed)!r}")
 
 
-def _allowed(code: str, value: str, allowed: tuple[str, ...]) -> bool:
+def allowed_value(code: str, value: str, allowed: tuple[str, ...]) -> bool:
+    """Whether ``value`` is one of ``allowed`` (numbers compared as numbers)."""
     if code in "IRD":
         try:
             return any(abs(float(a) - float(value)) < 1e-7 for a in allowed if _num(a))
@@ -214,9 +216,13 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
            f"{ctx_name!r} for checking mapping differences.")
     report("INFO", f"Checking diffs from {old.basename!r} to {path.name!r}")
     where = f"./{path.name}" if not str(path).startswith(("/", ".")) else str(path)
-    if tuple(old.parkey) != tuple(mapping.parkey):
-        report("WARNING", f"Different lookup parameters at {where!r} : {old.parkey!r} vs "
-               f"{mapping.parkey!r}")
+    if tuple(old.parkey) != tuple(mapping.parkey):  # as crds: rows are then not compared
+        levels = list(zip(old.parkey, mapping.parkey, strict=False))
+        before, after = next(((a, b) for a, b in levels if tuple(a) != tuple(b)),
+                             (old.parkey, mapping.parkey))
+        report("WARNING", f"Different lookup parameters ({where!r},) different parameter "
+               f"lists  {tuple(before)!r} : {tuple(after)!r}")
+        return
     if isinstance(mapping, ReferenceMapping) and isinstance(old, ReferenceMapping):
         _rmap_differences(old, mapping, where, report)
     elif not isinstance(mapping, ReferenceMapping):
@@ -291,10 +297,10 @@ def check_references(mapping: BaseMapping, report: Report, options: CertifyOptio
 
 
 def child_paths(mapping: BaseMapping, options: CertifyOptions, given: dict[str, str],
-                report: Report) -> list[str]:
+                report: Report, shown: str | None = None) -> list[str]:
     """Paths of the direct sub-mappings: a file given on the command line, else the cache.
-    A sub-mapping found in neither is an error (like CRDS, files merely lying beside the
-    mapping do not count)."""
+    A sub-mapping found in neither is an error and no sub-mapping is certified (like CRDS,
+    files merely lying beside the mapping do not count)."""
     if isinstance(mapping, ReferenceMapping):
         return []
     names = [v for v in mapping.selector.values()  # type: ignore[attr-defined]
@@ -307,9 +313,12 @@ def child_paths(mapping: BaseMapping, options: CertifyOptions, given: dict[str, 
         cached = mapping_path(name, mapping.observatory, options)
         if cached.is_file():
             paths.append(str(cached))
-        else:
-            report("ERROR", f"Problem loading submappings of {mapping.basename!r} : "
-                   f"sub-mapping {name!r} is not in the cache ({cached.parent}) nor given")
+        else:  # as in crds, loading the mapping stops at its first missing sub-mapping
+            problem = f"[Errno 2] No such file or directory: {str(cached)!r}"
+            report("ERROR", f"Problem loading submappings of {shown or mapping.basename!r} : "
+                   f"{problem}")
+            report("ERROR", f"Validation error : {problem}")
+            return []
     return paths
 
 

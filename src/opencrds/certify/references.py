@@ -11,7 +11,7 @@ from typing import Any
 
 from ..cache.paths import env_flag
 from ..io import HeaderError, read_header
-from ..io.formats import ASDF, FITS, GEIS, JSON, YAML, detect_format
+from ..io.formats import ASDF, FITS, JSON, YAML, detect_format
 from ..observatories.definitions import Constraint, DefinitionError, ObservatoryDefinition
 from . import jwst_core, synphot, validators
 from .constraints import ArrayInfo, ConstraintChecker
@@ -119,7 +119,7 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
                 return RefIdentity(instrument, definition.filetype_to_filekind(
                     instrument, filetype.strip()))
             except DefinitionError:
-                raise ValueError(f"Invalid FILETYPE (or CDBSFILE) of {filetype.strip()!r} "
+                raise ValueError(f"Invalid FILETYPE (or CDBSFILE) of {filetype.strip().lower()!r} "
                                  f"for instrument {instrument!r}.") from None
         suffix = os.path.splitext(name)[0].rsplit("_", 1)[-1]
         try:
@@ -129,11 +129,21 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
     raise ValueError(f"Can't determine type for {name!r} of instrument {instrument!r}")
 
 
+#: ``(identity, header)`` -> the cached reference a new table is compared with, or None.
+Comparison = Callable[[RefIdentity, dict[str, str]], "str | None"]
+
+
 def certify_reference(path: str, observatory: str, options: CertifyOptions, report: Report,
                       context_name: str, parkeys: Callable[[RefIdentity], frozenset[str]],
-                      previous: PreviousFiles | None = None) -> RefIdentity | None:
+                      previous: PreviousFiles | None = None,
+                      comparison: Comparison | None = None,
+                      certified: Callable[[RefIdentity, dict[str, str]], None] | None = None
+                      ) -> RefIdentity | None:
     """All reference checks of one file; returns its identity when it could be found.
-    ``previous(filekind, compname)`` names the comparison context's synphot files."""
+    ``previous(filekind, compname)`` names the comparison context's synphot files;
+    ``comparison`` finds the reference a table is compared with (without
+    ``--comparison-reference``); ``certified(identity, header)`` is told of a reference
+    checked through (for the trial rmap update)."""
     kind = file_format(path)
     name = os.path.basename(path)
     if kind == "UNKNOWN":
@@ -182,13 +192,18 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
     checker = ConstraintChecker(header, report, arrays, columns, required, array_check)
     checker.check_all(constraints)
     if kind == FITS:
-        _tables(path, ident, definition, options, report, context_name)
+        def compared() -> str | None:
+            if options.comparison_reference or comparison is None:
+                return options.comparison_reference
+            return comparison(ident, header)
+
+        _tables(path, ident, definition, report, context_name, compared)
     if observatory == "jwst":
         problem = jwst_core.datamodels_problem(name, kind, ident.filekind)
         if problem:
             report("ERROR", f"Validation error : {problem}")
-    if kind == GEIS:
-        pass
+    if certified is not None:
+        certified(ident, header)
     return ident
 
 
@@ -224,7 +239,7 @@ def _asdf_library(header: dict[str, str], name: str, report: Report) -> None:
 
 
 def _tables(path: str, ident: RefIdentity, definition: ObservatoryDefinition,
-            options: CertifyOptions, report: Report, context_name: str) -> None:
+            report: Report, context_name: str, comparison: Callable[[], str | None]) -> None:
     try:
         spec = definition.type_of(ident.instrument, ident.filekind)
     except DefinitionError:
@@ -232,7 +247,6 @@ def _tables(path: str, ident: RefIdentity, definition: ObservatoryDefinition,
     if not spec.unique_rowkeys:
         return
     try:
-        check_table(path, spec.unique_rowkeys, report, options.comparison_reference,
-                    context_name)
+        check_table(path, spec.unique_rowkeys, report, comparison(), context_name)
     except Exception as exc:  # noqa: BLE001
         report("ERROR", f"Checking reference modes for {path!r} : {exc}")

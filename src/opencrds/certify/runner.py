@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..rules.edit import derived_text
 from ..rules.mappings import BaseMapping, ReferenceMapping
 from ..rules.naming import is_mapping
 from . import mappings as maps
@@ -17,8 +20,10 @@ from .context import (
     definition_for,
     no_definitions_message,
     observatory_for,
+    reference_path,
 )
-from .references import RefIdentity, certify_reference, file_format
+from .references import RefIdentity, Report, certify_reference, file_format
+from .rmap_update import InsertError, Insertion, failure_message, insertion_header, trial_insert
 from .synphot import previous_files
 
 log = logging.getLogger("opencrds.certify")
@@ -141,7 +146,7 @@ class _Session:
         if is_mapping(path):
             self.emit("INFO", f"Certifying {path!r} ({index}/{total}) as 'MAPPING' relative to "
                       f"context {context_name!r}")
-            self.certify_mapping(Path(path), observatory)
+            self.certify_mapping(Path(path), observatory, path)
             return
         kind = file_format(path) if os.path.exists(path) else "UNKNOWN"
         self.emit("INFO", f"Certifying {path!r} ({index}/{total}) as {kind!r} relative to "
@@ -166,18 +171,128 @@ class _Session:
             context = self.context(observatory)
             return [] if context is None else list(previous_files(context)(filekind, compname))
 
+        def comparison(ident: RefIdentity, header: dict[str, str]) -> str | None:
+            return self.comparison_reference(path, observatory, ident, header, report)
+
+        def certified(ident: RefIdentity, header: dict[str, str]) -> None:
+            self.inserted.append((path, observatory, ident, header))
+
         try:
             certify_reference(path, observatory, self.options, report, context_name, parkeys,
-                              previous)
+                              previous, comparison, certified)
         except Exception as exc:  # noqa: BLE001 - one error per bad file, then go on
             report("ERROR", f"Validation error : {type(exc).__name__}: {exc}")
 
-    def certify_mapping(self, path: Path, observatory: str) -> None:
-        prefix = [f"instrument='' type='' data={str(path)!r}"]
+    # -- trial rmap insertion --
+
+    def context_rmap(self, observatory: str, ident: RefIdentity) -> ReferenceMapping | None:
+        context = self.context(observatory)
+        try:
+            rmap = context.get_imap(ident.instrument).get_rmap(  # type: ignore[union-attr]
+                ident.filekind)
+        except Exception:  # noqa: BLE001 - no such rmap in the context
+            return None
+        return rmap if isinstance(rmap, ReferenceMapping) else None
+
+    def insertion(self, path: str, observatory: str, ident: RefIdentity,
+                  header: dict[str, str]) -> tuple[ReferenceMapping, Insertion] | None:
+        """Insert reference ``path`` into its rmap of the comparison context (raises
+        :class:`InsertError`); None when the context has no such rmap."""
+        rmap = self.context_rmap(observatory, ident)
+        if rmap is None:
+            return None
+        definition = definition_for(observatory, self.options)
+        useafter = definition.useafter_keyword if definition else "USEAFTER"
+        valid = maps.valid_values(rmap, self.options)
+        placed = insertion_header(header, useafter)
+        try:
+            return rmap, trial_insert(rmap, os.path.basename(path), placed, valid)
+        except InsertError as exc:
+            raise InsertError(failure_message(os.path.basename(path), rmap, placed,
+                                              str(exc))) from None
+
+    def comparison_reference(self, path: str, observatory: str, ident: RefIdentity,
+                             header: dict[str, str], report: Report) -> str | None:
+        """The cached reference a new table's modes are compared with: the one it replaces
+        or follows in the comparison context."""
+        try:
+            found = self.insertion(path, observatory, ident, header)
+        except InsertError as exc:
+            report("WARNING", f"Failed resolving comparison reference for table checks "
+                   f"{exc}")
+            return None
+        name = None if found is None else found[1].previous
+        if name is None or name == os.path.basename(path):  # none, or the file itself
+            return None
+        cached = reference_path(name, observatory, self.options)
+        if cached is None:
+            report("WARNING", f"Failed to obtain reference comparison file {name!r} : it is "
+                   "not in the cache and certify does not download")
+            return None
+        return str(cached)
+
+    def check_rmap_updates(self) -> None:
+        """Insert every reference certified into its rmap and certify the results."""
+        if not self.inserted or not self.options.check_rmap_updates:
+            return
+        self.current = None
+        self.emit("INFO", BANNER)
+        if self.result.counts["ERROR"]:
+            self.emit("INFO", "Skipping rmap update check due to certify errors above.")
+            return
+        groups: dict[tuple[str, str], list[tuple[str, str, RefIdentity, dict[str, str]]]] = {}
+        for item in self.inserted:
+            groups.setdefault((item[2].instrument, item[2].filekind), []).append(item)
+        for (instrument, filekind), items in groups.items():
+            self.current = FileResult("rmap update")
+            self.result.files.append(self.current)
+            self.emit("INFO", f"Checking rmap update for {(instrument, filekind)!r} inserting "
+                      f"files {[item[0] for item in items]!r}")
+            self.update_rmap(items)
+
+    def update_rmap(self, items: list[tuple[str, str, RefIdentity, dict[str, str]]]) -> None:
+        report = self.reporter(["instrument='UNKNOWN' type='UNKNOWN' data='Failed updating "
+                                "rmap'"])
+        rmap, parsed = None, None
+        for path, observatory, ident, header in items:
+            target = self.context_rmap(observatory, ident)
+            if target is None:
+                return
+            self.emit("INFO", f"Inserting {os.path.basename(path)} into {target.basename!r}")
+            try:
+                found = self.insertion(path, observatory, ident, header)
+            except InsertError as exc:
+                report("ERROR", str(exc))
+                return
+            if found is None:
+                return
+            rmap, parsed = found[0], found[1].parsed
+        if rmap is None or parsed is None:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="opencrds-certify-"))
+        try:
+            trial = folder / rmap.basename
+            trial.write_text(derived_text(parsed, rmap.basename), encoding="utf-8")
+            self.emit("INFO", BANNER)
+            context_name = self.context_name(rmap.observatory) or "none"
+            self.emit("INFO", f"Certifying {str(trial)!r} as 'MAPPING' relative to context "
+                      f"{context_name!r}")
+            self.certify_mapping(trial, rmap.observatory, str(trial), recurse=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def certify_mapping(self, path: Path, observatory: str, shown: str | None = None,
+                        recurse: bool = True) -> None:
+        shown = shown or str(path)
+        prefix = [f"instrument='' type='' data={shown!r}"]
         report = self.reporter(prefix)
         try:
             mapping = maps.load_mapping(path, report, self.options)
-            if mapping is None or maps.missing_submappings(mapping, path, report):
+            if mapping is None:
+                return
+            instrument = str(mapping.header.get("instrument", "")).upper()
+            prefix[0] = f"instrument={instrument!r} type='' data={shown!r}"
+            if maps.missing_submappings(mapping, path, report):
                 return
             maps.check_semantics(mapping, path, report, self.options)
             maps.check_differences(mapping, path, self.context(mapping.observatory), report)
@@ -187,8 +302,9 @@ class _Session:
                 if self.options.deep:
                     for ref in found:
                         self.deep.append(str(ref))
-            if not self.options.dont_recurse_mappings:
-                for child in maps.child_paths(mapping, self.options, self.given, report):
+            if recurse and not self.options.dont_recurse_mappings:
+                for child in maps.child_paths(mapping, self.options, self.given, report,
+                                                 shown):
                     if os.path.basename(child) not in self.done:
                         self.done.add(os.path.basename(child))
                         self.pending.append(child)
@@ -198,6 +314,7 @@ class _Session:
     pending: list[str]
     deep: list[str]
     given: dict[str, str]
+    inserted: list[tuple[str, str, RefIdentity, dict[str, str]]]
 
 
 def certify_files(files: list[str], options: CertifyOptions | None = None) -> CertifyResult:
@@ -206,6 +323,7 @@ def certify_files(files: list[str], options: CertifyOptions | None = None) -> Ce
     session = _Session(options or CertifyOptions())
     session.pending = []
     session.deep = []
+    session.inserted = []
     session.given = {os.path.basename(f): f for f in files}
     queue = list(files)
     session.done.update(os.path.basename(f) for f in files)
@@ -221,6 +339,7 @@ def certify_files(files: list[str], options: CertifyOptions | None = None) -> Ce
                 session.done.add(os.path.basename(ref))
                 queue.append(ref)
         session.deep.clear()
+    session.check_rmap_updates()
     session.current = None
     log.info("%s", BANNER)
     return session.result

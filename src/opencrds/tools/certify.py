@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-p", "--dump-provenance", action="store_true",
                         help="accepted for compatibility; provenance is not dumped yet")
     parser.add_argument("-z", "--dont-check-rmap-updates", action="store_true",
-                        help="accepted for compatibility; the trial rmap update is not done")
+                        help="do not insert the references into the comparison context's "
+                             "rmaps and certify the results")
     parser.add_argument("--cache", metavar="DIR", help="CRDS cache root (default: $CRDS_PATH)")
     parser.add_argument("--definitions", metavar="DIR", action="append", default=[],
                         help="directory of observatory definitions (repeatable)")
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         dont_recurse_mappings=args.dont_recurse_mappings,
         dont_parse=args.dont_parse,
         dump_provenance=args.dump_provenance,
+        check_rmap_updates=not args.dont_check_rmap_updates,
         cache=args.cache,
         definitions_dirs=tuple(args.definitions),
     )

@@ -1,0 +1,112 @@
+"""Trial insertion of new references into the comparison context's rmaps (TOOLS.md §2.3).
+
+As crds does without ``-z``: each reference certified is placed, by its header, into the
+rmap of its type in the comparison context. A match value the type's ``_ld.tpn`` constraints
+do not allow makes the insertion fail. The insertion also tells which reference a new table
+replaces or follows, the one its modes are compared with.
+"""
+
+from __future__ import annotations
+
+import pprint
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..rules.edit import RefactorError, insert_reference, reference_path
+from ..rules.mappings import ReferenceMapping
+from ..rules.parser import ParsedMapping, SelectorCall
+from ..rules.timestamps import reformat_date
+from ..rules.values import condition_value
+
+_ALWAYS_ALLOWED = ("*", "N/A", "ANY")
+
+
+class InsertError(ValueError):
+    """A reference cannot be inserted into an rmap."""
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """An rmap with a reference inserted, and the reference it replaces or follows."""
+
+    parsed: ParsedMapping
+    replaced: str | None
+    previous: str | None
+
+
+def insertion_header(header: Mapping[str, str], useafter_keyword: str) -> dict[str, str]:
+    """The header a reference is placed by: upper-case keys, its USEAFTER under ``USEAFTER``."""
+    result = {str(k).upper(): v for k, v in header.items()}
+    useafter = result.get(useafter_keyword.upper(), "UNDEFINED")
+    if useafter != "UNDEFINED":
+        result["USEAFTER"] = useafter
+    return result
+
+
+def shown_values(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Allowed values as crds shows them (``ANY`` as ``*``)."""
+    return tuple("*" if v == "ANY" else v for v in values)
+
+
+def check_match_values(rmap: ReferenceMapping, header: Mapping[str, str],
+                       valid: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+    """The reference's Match parameters must have values the ``_ld.tpn`` allows."""
+    from .mappings import allowed_value
+
+    for level in rmap.parkey:
+        for param in level:
+            entry = valid.get(str(param).upper())
+            if entry is None:
+                continue
+            code, values = entry
+            value = condition_value(header.get(str(param).upper(), "UNDEFINED"))
+            for part in value.split("|"):
+                part = part.strip()
+                if part in _ALWAYS_ALLOWED or allowed_value(code, part, values):
+                    continue
+                raise InsertError(f"parameter={str(param)!r} value={part!r} is not in "
+                                  f"{shown_values(values)!r}")
+
+
+def trial_insert(rmap: ReferenceMapping, name: str, header: Mapping[str, str],
+                 valid: Mapping[str, tuple[str, tuple[str, ...]]]) -> Insertion:
+    """Insert reference ``name`` into ``rmap`` by ``header`` (see :func:`insertion_header`);
+    :class:`InsertError` saying why it cannot be."""
+    try:
+        check_match_values(rmap, header, valid)
+        path = reference_path(rmap.parsed, header)
+        parsed, replaced = insert_reference(rmap.parsed, name, header)
+    except RefactorError as exc:
+        raise InsertError(str(exc)) from None
+    return Insertion(parsed, replaced, replaced or _previous(rmap.parsed, path))
+
+
+def _previous(parsed: ParsedMapping, path: list[Any]) -> str | None:
+    """The reference in effect just before the new one's USEAFTER under the same match."""
+    node: Any = parsed.selector
+    for key in path[:-1]:
+        if not isinstance(node, SelectorCall) or key not in node.entries:
+            return None
+        node = node.entries[key]
+    if not isinstance(node, SelectorCall) or node.class_name != "UseAfter":
+        return None
+    new = str(path[-1])
+    earlier = []
+    for key, value in node.entries.items():
+        try:
+            date = reformat_date(str(key))
+        except ValueError:
+            continue
+        if date < new and isinstance(value, str):
+            earlier.append((date, value))
+    return max(earlier)[1] if earlier else None
+
+
+def failure_message(name: str, rmap: ReferenceMapping, header: Mapping[str, str],
+                    problem: str) -> str:
+    """The message of a failed insertion (the header, then why)."""
+    shown = {k: v for k, v in sorted(header.items()) if v != "UNDEFINED"}
+    return (f": Failed inserting {name!r} into rmap: {rmap.basename!r} with header:\n"
+            f"{pprint.pformat(shown)}\n\nparkey: {str(tuple(rmap.parkey))!r}\n"
+            f" :  {problem}")
