@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import random
+import shlex
 import shutil
 import signal
 import socket
@@ -58,9 +59,10 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def start_server(cache: Path, observatory: str, workers: int, home: Path
-                 ) -> tuple[subprocess.Popen, str]:
-    """Import ``cache`` and start ``opencrds serve``; (process, base URL) once healthy."""
+def start_server(cache: Path, observatory: str, workers: int, home: Path,
+                 extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Import ``cache`` and start ``opencrds serve`` (with ``extra`` options); (process, base
+    URL) once healthy."""
     env = _env(home)
     for args in (["migrate", "--verbosity", "0"],
                  ["import_cache", str(cache), "--observatory", observatory]):
@@ -70,7 +72,8 @@ def start_server(cache: Path, observatory: str, workers: int, home: Path
     log = open(home / "server.log", "wb")  # noqa: SIM115  (lives as long as the server)
     process = subprocess.Popen(
         [*_opencrds(), "serve", "--host", "127.0.0.1", "--port", str(port), "--observatory",
-         observatory, "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+         observatory, "--workers", str(workers), *(extra or [])], env=env, stdout=log,
+        stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -84,6 +87,15 @@ def start_server(cache: Path, observatory: str, workers: int, home: Path
             time.sleep(0.2)
     process.kill()
     raise SystemExit("opencrds serve did not become healthy")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def rpc(url: str, method: str, *params: Any) -> Any:
@@ -190,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", help="default: the server's operational context")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
                         help="server workers when starting a server")
+    parser.add_argument("--serve-args", default="",
+                        help="more opencrds serve options when starting a server")
     parser.add_argument("--clients", default="1,4", help="client process counts, e.g. 1,4,8")
     parser.add_argument("--headers", type=int, default=2000, help="requests per client")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 requests per client")
@@ -207,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"starting a server for {args.observatory} ({args.workers} workers)...",
                       file=sys.stderr)
                 process, url = start_server(args.cache, args.observatory, args.workers,
-                                            workdir)
+                                            workdir, shlex.split(args.serve_args))
             info = rpc(url, "get_server_info")
             context = args.context or info["operational_context"]
             requests = make_headers(url, context, None if args.url else args.cache, count,
@@ -219,8 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(run_clients(url, context, requests, clients))
         finally:
             if process is not None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=60)
+                stop_server(process)
                 shutil.rmtree(workdir / "cache", ignore_errors=True)
     workers = str(args.workers) if args.url is None else "?"
     print(table(rows, info["observatory"], context, workers))

@@ -159,7 +159,7 @@ class Server:
 
     def start(self) -> None:
         command = [*opencrds_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--observatory", self.observatory, "--workers", "2", "--threads", "4",
+                   "--observatory", self.observatory, "--workers", "2",
                    *self.start_command]
         self.log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop())
         self.process = subprocess.Popen(command, env=self.env, stdout=self.log,

@@ -1,6 +1,8 @@
 """``opencrds serve``: run the OpenCRDS server (gunicorn, several workers) for one observatory.
 
-Migrations are applied first. Everything the server keeps lives under ``$OPENCRDS_HOME``
+The workers are gevent ones (``opencrds.server.worker``): a connection costs a greenlet, not a
+thread, so slow or idle clients cannot starve the others, and ``--read-timeout`` bounds how
+long one may take to send a request or to take a response. Migrations are applied first. Everything the server keeps lives under ``$OPENCRDS_HOME``
 (``--home``); ``DATABASE_URL`` selects PostgreSQL. With ``--demo`` a synthetic mission is
 generated and imported on first use. The operational context is parsed once before the workers
 fork, so they share it.
@@ -16,6 +18,18 @@ from typing import Any
 from .common import ToolError, log
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+DEFAULT_READ_TIMEOUT = 30
+WORKER_CLASS = "opencrds.server.worker.Worker"
+
+
+def _positive_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 86400 seconds: {text!r}")
+    return value
 
 
 def default_workers() -> int:
@@ -36,7 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="data folder (default: $OPENCRDS_HOME or the user data folder)")
     parser.add_argument("--workers", type=int, default=default_workers(),
                         help="worker processes (default: 2 per core, 2..8)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default: 4)")
+    parser.add_argument("--read-timeout", type=_positive_seconds, default=DEFAULT_READ_TIMEOUT,
+                        metavar="SECONDS",
+                        help="close a connection whose request headers (or, after them, whose "
+                             "body) have not arrived in full within SECONDS, that is idle that "
+                             "long between requests, or that stalls that long while sending or "
+                             f"taking bytes (default: {DEFAULT_READ_TIMEOUT})")
+    parser.add_argument("--max-connections", type=int, default=1000, metavar="N",
+                        help="connections each worker holds at once (default: 1000)")
     parser.add_argument("--timeout", type=int, default=120,
                         help="seconds before a silent worker is restarted (default: 120)")
     parser.add_argument("--access-log", action="store_true",
@@ -98,12 +119,12 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "bind": [_bind(args.host, args.port)],
         "workers": args.workers,
-        "worker_class": "gthread",
-        "threads": args.threads,
+        "worker_class": WORKER_CLASS,
+        "worker_connections": args.max_connections,
         "preload_app": True,
         "timeout": args.timeout,
         "graceful_timeout": 30,
-        "keepalive": 5,
+        "keepalive": args.read_timeout,  # the worker's read timeout (opencrds.server.worker)
         "accesslog": "-" if args.access_log else None,
         "errorlog": "-",
         "loglevel": "info",
@@ -131,6 +152,11 @@ def _application(preload: bool) -> Callable[[], Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Start the server; returns when it is stopped (SIGINT/SIGTERM)."""
+    # Before Django is imported: its per-thread state (database connections) must be
+    # per-greenlet in the workers, which fork from this process.
+    from gevent import monkey
+
+    monkey.patch_all()
     from gunicorn.app.base import BaseApplication
 
     observatory = prepare(args)
