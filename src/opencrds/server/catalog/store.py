@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -43,12 +44,22 @@ def file_path(observatory: str, name: str, branch: str | None = None) -> Path:
     return branch_dir(branch or branch_of(name), observatory) / name
 
 
+@functools.lru_cache(maxsize=4)
+def _resolved(folder: str) -> Path:
+    return Path(folder).resolve()
+
+
+def _resolved_root() -> Path:
+    """The store root with its symbolic links resolved (once per process)."""
+    return _resolved(str(root()))
+
+
 def inside_store(path: Path) -> Path:
     """``path`` with every symbolic link resolved, if that is a regular file inside the
     store; FileNotFoundError if there is none, PermissionError if it leads outside the store
     (a file reached through a link to elsewhere is never served)."""
     resolved = path.resolve(strict=True)
-    if not resolved.is_relative_to(root().resolve()):
+    if not resolved.is_relative_to(_resolved_root()):
         raise PermissionError(f"{path} resolves to {resolved}, outside the store")
     if not resolved.is_file():
         raise FileNotFoundError(f"{path} is not a regular file")

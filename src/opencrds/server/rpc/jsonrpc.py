@@ -199,10 +199,11 @@ def _text_problem(text: str) -> str | None:
         return f"holds a string longer than {MAX_TEXT} characters"
     if "\x00" in text:
         return "holds a string with a NUL character"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "holds a string that is not valid Unicode (a lone surrogate)"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a string that is not valid Unicode (a lone surrogate)"
     return None
 
 
@@ -213,32 +214,39 @@ def value_problem(value: Any) -> str | None:
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            problem = _text_problem(item)
-            if problem:
-                return problem
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if not -MAX_INT <= item < MAX_INT:
-                return "holds an integer outside the 64-bit range"
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                return "holds a number that is not finite"
-        elif isinstance(item, (list, dict)):
+        if isinstance(item, (list, dict)):
             if depth >= MAX_DEPTH:
                 return f"is nested deeper than {MAX_DEPTH} levels"
             if isinstance(item, dict):
-                for key, entry in item.items():
+                for key in item:
                     problem = _text_problem(key)
                     if problem:
                         return problem
+                item = item.values()
+            for entry in item:
+                if isinstance(entry, str):
+                    problem = _text_problem(entry)
+                    if problem:
+                        return problem
+                else:
                     stack.append((entry, depth + 1))
-            else:
-                stack.extend((entry, depth + 1) for entry in item)
-        else:
-            return f"holds a value of type {type(item).__name__}"
+            continue
+        problem = _scalar_problem(item)
+        if problem:
+            return problem
     return None
+
+
+def _scalar_problem(item: Any) -> str | None:
+    if isinstance(item, str):
+        return _text_problem(item)
+    if isinstance(item, bool) or item is None:
+        return None
+    if isinstance(item, int):
+        return None if -MAX_INT <= item < MAX_INT else "holds an integer outside the 64-bit range"
+    if isinstance(item, float):
+        return None if math.isfinite(item) else "holds a number that is not finite"
+    return f"holds a value of type {type(item).__name__}"
 
 
 def _no_constant(name: str) -> Any:
