@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 _TEXT_EXTENSIONS = (".json", ".yaml", ".yml", ".asdf")
 _FITS_EXTENSIONS = (".fits", ".fit", ".fts")
@@ -30,10 +33,24 @@ def _read(path: str) -> list[str]:
         return stream.read().splitlines(True)
 
 
-def text_diff(old: str, new: str) -> list[str]:
-    """A UNIX context diff of two text files, stamped with their modification times."""
+def text_diff(old: str, new: str, *, gnu: bool = False) -> list[str]:
+    """A UNIX context diff of two text files, stamped with their modification times.
+
+    ``gnu``: the report of GNU ``diff -c`` as ``crds diff -T`` prints it (run when the program
+    is installed; otherwise difflib's hunks with GNU's nanosecond local-time stamps).
+    """
+    if gnu and shutil.which("diff"):
+        done = subprocess.run(["diff", "-c", old, new], capture_output=True, text=True,
+                              errors="replace", check=False)
+        if done.returncode in (0, 1):
+            return done.stdout.splitlines(True)
+
     def stamp(path: str) -> str:
-        return time.ctime(os.path.getmtime(path))
+        if not gnu:
+            return time.ctime(os.path.getmtime(path))
+        nanoseconds = os.stat(path).st_mtime_ns
+        when = datetime.fromtimestamp(nanoseconds // 10**9).astimezone()
+        return f"{when:%Y-%m-%d %H:%M:%S}.{nanoseconds % 10**9:09d} {when:%z}"
     return list(difflib.context_diff(_read(old), _read(new), old, new, stamp(old), stamp(new)))
 
 

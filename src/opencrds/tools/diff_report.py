@@ -20,6 +20,8 @@ from ..rules.diff_analysis import (
     affected_types,
     check_diffs,
     lowest_mapping_only,
+    mapping_files,
+    mapping_pairs,
     message_words,
     new_files,
     reference_changes,
@@ -151,13 +153,28 @@ class MappingDiffer:
         from ..io.filediff import text_diff
 
         text = self.args.mapping_text_diffs
-        lines = text_diff(old, new) if text else []
+        lines = text_diff(old, new, gnu=True) if text else []
         if text:
             print("=" * 20, f"logical differences {old!r} vs. {new!r}", "=" * 20)
         self.print_list(diffs)
-        if text:
-            print("=" * 20, f"text difference {old!r} vs. {new!r}", "=" * 20)
-            sys.stdout.writelines(lines)
+        if not text:
+            return
+        print("=" * 20, f"text difference {old!r} vs. {new!r}", "=" * 20)
+        sys.stdout.writelines(lines)
+        print("=" * 80)
+        # then each pair of nested mappings that differ (on the path of a difference, or a
+        # replaced sub-mapping), by name
+        nested = {pair for diff in diffs for pair in mapping_pairs(diff)[1:] if pair[0] != pair[1]}
+        for diff in diffs:
+            verb, first, second = message_words(diff)
+            if verb == "replaced" and first and second and is_mapping(first) \
+                    and is_mapping(second):
+                nested.add((first, second))
+        for a, b in sorted(nested):
+            print("=" * 20, f"text difference {a!r} vs. {b!r}", "=" * 20)
+            sys.stdout.writelines(text_diff(self.load.locate(a), self.load.locate(b),
+                                            gnu=True))
+            print("=" * 80)
 
     def print_list(self, diffs: list[Difference]) -> None:
         for diff in diffs:
@@ -203,8 +220,9 @@ def serial_range(old: str, new: str) -> list[str]:
 
 
 def all_new_files(old: str, new: str, args: argparse.Namespace) -> bool:
-    """``-A``: every new file of each consecutive pair of the serial range, with its instrument
-    and type; True if there are any."""
+    """``-A``: every file of the serial range's contexts that no earlier context of the range
+    uses (a file a reversion brings back is not new), with its instrument and type; True if
+    there are any."""
     if not args.sync_files:
         log.warning("--print-all-new-files requires a complete set of rules.  "
                     "suggest --sync-files.")
@@ -214,10 +232,13 @@ def all_new_files(old: str, new: str, args: argparse.Namespace) -> bool:
         if name not in present:
             log.error("Missing mapping %r of the range from %r to %r.", name, old, new)
     found: dict[str, tuple[str, str]] = {}
+    seen: set[str] = set()  # files of every context so far: a reverted-to file is not new
     for a, b in zip(present, present[1:], strict=False):
         load = make_loader((a, b), args.cache)
+        seen |= mapping_files(a, load)
         for name, properties in new_files(a, b, load).items():
-            found.setdefault(name, properties)
+            if name not in seen:
+                found.setdefault(name, properties)
     for name in split_new_files(found):
         instrument, filekind = found[name]
         print(name, instrument, filekind)
