@@ -49,12 +49,12 @@ def test_broken_files_give_one_line_each_and_the_batch_goes_on(
     for name, path in broken.items():
         mine = [line for line in errors if f"'{path}'" in line]
         assert len(mine) == 1, (name, mine)
-        # a JSON list is an empty header (as in crds): no instrument to look up with
-        what = "processing" if name == "not_a_mapping.json" else "loading source"
-        assert mine[0].startswith(f"CRDS - ERROR -  Failed {what} '{path}' : "), mine[0]
+        # a JSON list is an empty header (as in crds): it names no instrument
+        assert mine[0].startswith(f"CRDS - ERROR -  Failed loading source '{path}' "), mine[0]
     # the other datasets were processed: the good one entirely
     assert proc.stdout.count(f"{str(good).lower()} acs ") == 22
-    assert f"Failed processing '{hst / 'j8btyyy_raw_bad.fits'}' : Unknown instrument 'miri'" \
+    assert f"Failed processing '{hst / 'j8btyyy_raw_bad.fits'}' : Failed determining " \
+        f"reference types for '{hst / 'j8btyyy_raw_bad.fits'}' with respect to ('MIRI', " \
         in proc.stderr
     assert "data='" + str(hst / "truncated.fits") + "' ::  New: Bestref FAILED:" in proc.stderr
     assert proc.stderr.splitlines()[-3] == f"CRDS - INFO -  {len(errors)} errors"

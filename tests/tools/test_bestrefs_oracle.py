@@ -17,11 +17,11 @@ from test_bestrefs_support import assert_same_run, log_lines, run_crds, run_open
 
 pytestmark = pytest.mark.slow
 
-#: HST datasets of crds-test-data whose headers both tools read without astropy warnings.
+#: The HST dataset files of crds-test-data (j8btyyy_raw_bad.fits names the instrument MIRI).
 READABLE = ["j8bt05njq_raw.fits", "j8bt06o6q_raw.fits", "j8bt09jcq_raw.fits",
             "cos_N8XTZCAWQ.fits", "j8bt05njq_raw_broke.fits", "j8btxxx_raw_bad.fits",
-            "missing_keyword.fits", "opaque_fts.tmp", "dbu1405fu.r1h", "dbu1405iu.r1h",
-            "e1b09593u.r1h", "e1b09594u.r1h", "valid.r1h"]
+            "j8btyyy_raw_bad.fits", "missing_keyword.fits", "opaque_fts.tmp", "dbu1405fu.r1h",
+            "dbu1405iu.r1h", "e1b09593u.r1h", "e1b09594u.r1h", "valid.r1h"]
 UPDATABLE = ["j8bt05njq_raw.fits", "j8bt06o6q_raw.fits", "j8bt09jcq_raw.fits",
              "cos_N8XTZCAWQ.fits", "j8bt05njq_raw_broke.fits", "j8btxxx_raw_bad.fits"]
 

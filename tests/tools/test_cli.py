@@ -132,7 +132,8 @@ def test_bestrefs_failed_lookups_exit_1(crds_cache: Path, tmp_path: Path) -> Non
     assert proc.returncode == 1
     assert ("instrument='MIRI' type='READNOISE' data='miri1' ::  New: Bestref FAILED:"
             in proc.stderr)
-    assert "Failed processing 'hst1' : Unknown instrument 'acs'" in proc.stderr
+    assert ("Failed processing 'hst1' : Failed computing bestrefs for data 'hst1' with respect "
+            "to 'jwst_0541.pmap' : Unknown instrument 'acs'") in proc.stderr
     assert "CRDS - INFO -  2 errors" in proc.stderr
     assert "readnoise" in json.loads(proc.stdout)["miri1"]
 

@@ -20,9 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bestrefs_failures import load_failure, lookup_failure, types_failure
 from .bestrefs_sources import DatasetSource, Header, read_file_header
 from .bestrefs_tracking import display_id, message_prefix
-from .common import LOGGER_NAME
+from .common import LOGGER_NAME, ToolError
 
 _UNDEFINED_LIKE = frozenset({"UNDEFINED", "NONE", "", "*"})
 _INSTRUMENT_KEYS = ("INSTRUME", "META.INSTRUMENT.NAME", "INSTRUMENT")
@@ -87,6 +88,10 @@ def instrument_of(header: Mapping[str, Any]) -> str:
     return "UNKNOWN"
 
 
+class LookupFailed(ToolError):
+    """The best references of a dataset cannot be computed (its message says why, as CRDS)."""
+
+
 class _Capture(logging.Handler):
     def __init__(self, messages: list[Message]) -> None:
         super().__init__(logging.DEBUG)
@@ -147,7 +152,7 @@ class Processor:
         with capture_logs(out.messages):
             header = self._header(source, out)
             if header is not None:
-                self._process(header, out)
+                self._process(source, header, out)
         return out
 
     def _say(self, out: Outcome, level: int, text: str) -> None:
@@ -170,11 +175,15 @@ class Processor:
             out.loaded = False
             self._say(out, logging.ERROR, f"Failed loading source {source.name!r} : {problem}")
             return None
+        if instrument_of(header) == "UNKNOWN":
+            out.loaded = False
+            self._say(out, logging.ERROR, load_failure(source.name, source.path is not None))
+            return None
         if self.settings.keep_headers:
             out.header = header
         return header
 
-    def _process(self, header: Header, out: Outcome) -> None:
+    def _process(self, source: DatasetSource, header: Header, out: Outcome) -> None:
         settings = self.settings
         if settings.file_mode:
             self._say(out, logging.INFO, f"===> Processing {out.name}")
@@ -182,13 +191,13 @@ class Processor:
             self._say(out, logging.DEBUG, f"===> Processing {out.name}")
         out.instrument = instrument_of(header)
         try:
-            new = self._lookup(self.new, header)
+            new = self._lookup(self.new, header, source)
             old: dict[str, Any] | None = None
             if self.old is not None:
-                old = self._lookup(self.old, header)
+                old = self._lookup(self.old, header, source)
             elif settings.compare_source:
                 old = self._recorded(header)
-        except Exception as exc:  # unknown or missing instrument, broken rules
+        except Exception as exc:  # an instrument the context does not know, broken rules
             from .common import one_line
 
             self._say(out, logging.ERROR, f"Failed processing {out.name!r} : {one_line(exc)}")
@@ -219,13 +228,29 @@ class Processor:
         instrument = context.get_instrument(conditioned_header(context, header))
         return context.get_imap(instrument).types()
 
-    def _lookup(self, context: Any, header: Header) -> dict[str, Any]:
+    def _lookup(self, context: Any, header: Header, source: DatasetSource) -> dict[str, Any]:
+        """The results under ``context``; a failure is a :class:`LookupFailed` worded as CRDS."""
         import opencrds
 
-        include = self._types(context, header)
-        if include is not None and not include:
-            return {}
-        return opencrds.get_best_references(context, header, include=include)
+        from .common import one_line
+
+        try:
+            include = self._types(context, header)
+            if include is not None and not include:
+                return {}
+            return opencrds.get_best_references(context, header, include=include)
+        except Exception as exc:
+            reason = one_line(exc)
+            if self.settings.types is None:  # the types come from the instrument: which failed?
+                try:
+                    self._instrument_types(context, header)
+                except Exception as first:
+                    instrument = instrument_of(header)
+                    shown = source.raw if source.raw is not None else header
+                    raise LookupFailed(types_failure(
+                        source.name, instrument, context.basename, shown,
+                        source.path is not None, one_line(first))) from exc
+            raise LookupFailed(lookup_failure(source.name, context.basename, reason)) from exc
 
     def _recorded(self, header: Header) -> dict[str, Any]:
         """The best references recorded in the dataset, for every type of the new context."""

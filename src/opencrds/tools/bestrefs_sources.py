@@ -27,6 +27,7 @@ class DatasetSource:
     path: str | None = None
     header: Header | None = None
     missing: bool = False  # an --only-ids id absent from the parameter files
+    raw: Header | None = None  # a parameter file's header as loaded, for failure messages
 
 
 def condition_header(header: Mapping[str, Any]) -> Header:
@@ -171,5 +172,5 @@ def make_sources(files: list[str] | None, parameters: Mapping[str, Header],
         if header is None:
             sources.append(DatasetSource(name, missing=True))
         else:
-            sources.append(DatasetSource(name, header=condition_header(header)))
+            sources.append(DatasetSource(name, header=condition_header(header), raw=header))
     return sources
