@@ -15,7 +15,7 @@ from .download import Downloader
 from .modes import effective_mode
 from .rpc import RpcClient, server_url
 from .serverinfo import default_observatory, fetch_server_info
-from .specifiers import ContextSpecError, resolve
+from .specifiers import ContextSpecError, observatory_of_spec, resolve
 
 log = logging.getLogger("opencrds")
 
@@ -30,6 +30,27 @@ class CrdsBadRulesError(CrdsError):
 
 class CrdsBadReferenceError(CrdsError):
     """A recommended reference is scientifically invalid."""
+
+
+class CrdsNetworkError(CrdsError):
+    """A file the cache lacks cannot be fetched: no CRDS server is connected."""
+
+
+def _offline_error(client: RpcClient, info: dict[str, Any], missing: list[str]) -> CrdsError:
+    """What a pipeline gets instead of paths to files that are not in the cache."""
+    if client.last_error is not None:  # the words of crds.getreferences
+        return CrdsNetworkError(f"Failed downloading cache config from: JSON RPC service at "
+                                f"'{client.url}': \"{client.last_error}\"")
+    return CrdsNetworkError(f"Cannot fetch {', '.join(repr(n) for n in missing)}: not in the "
+                            f"cache, and the server configuration came from "
+                            f"{info.get('server')!r} without a CRDS server connection.")
+
+
+def context_observatory(context: str | None, observatory: str | None = None) -> str:
+    """The observatory of a run: the one ``context`` (or ``$CRDS_CONTEXT``) names, else
+    ``observatory``, ``$CRDS_OBSERVATORY``, a name in ``$CRDS_SERVER_URL``, else jwst."""
+    named = observatory_of_spec(context or os.environ.get("CRDS_CONTEXT"))
+    return named or default_observatory(observatory)
 
 
 def _final_context(spec: str | None, info: dict[str, Any], client: RpcClient) -> str:
@@ -119,10 +140,13 @@ def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None 
                   observatory: str | None = None) -> dict[str, str]:
     """Best references for a dataset header, downloaded when missing: ``{type: path}``.
 
-    Not-applicable types map to ``'NOT FOUND n/a'``, as in CRDS; other lookup failures raise CrdsLookupError; bad
-    rules or references raise unless ``CRDS_ALLOW_BAD_RULES``/``CRDS_ALLOW_BAD_REFERENCES``.
+    The observatory is the one a named context belongs to (``hst_0611.pmap`` -> hst), else
+    ``observatory`` or the environment. Not-applicable types map to ``'NOT FOUND n/a'``, as in
+    CRDS; other lookup failures raise CrdsLookupError; bad rules or references raise unless
+    ``CRDS_ALLOW_BAD_RULES``/``CRDS_ALLOW_BAD_REFERENCES``. A reference the cache lacks that no
+    server can supply raises CrdsNetworkError: never a path to a file that is not there.
     """
-    observatory = default_observatory(observatory)
+    observatory = context_observatory(context, observatory)
     types = [t.lower() for t in reftypes] if reftypes is not None else None
     with RpcClient(server_url(observatory)) as client:
         info = fetch_server_info(observatory, client, save=True)
@@ -159,7 +183,9 @@ def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None 
                     log.warning("%s", message)
                 result[filekind] = text
                 wanted.append(text)
-            missing = downloader.missing(wanted, ignore_cache) if info.get("connected") else []
+            missing = downloader.missing(wanted, ignore_cache and info.get("connected"))
+            if missing and not info.get("connected"):
+                raise _offline_error(client, info, missing)
             _, errors = downloader.fetch(missing, ignore_cache=ignore_cache)
             if errors:
                 raise next(iter(errors.values()))

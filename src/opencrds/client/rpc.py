@@ -86,6 +86,8 @@ class RpcClient:
         self.retries = max(1, int(retries or env_number("CRDS_CLIENT_RETRY_COUNT", 1)))
         self.delay = env_number("CRDS_CLIENT_RETRY_DELAY_SECONDS", 0) if delay is None else delay
         # plain http needs no CA bundle: loading it costs ~0.2 s of every command's start
+        #: the message of the last failed call (why the server is taken to be offline)
+        self.last_error: str | None = None
         self._client = httpx.Client(timeout=self.timeout, transport=transport,
                                     follow_redirects=False,
                                     verify=not self.url.startswith("http://"))
@@ -120,6 +122,13 @@ class RpcClient:
 
     def call(self, method: str, *params: Any) -> Any:
         """The decoded result of ``method(*params)``; ServiceError on any failure."""
+        try:
+            return self._call(method, *params)
+        except ServiceError as exc:
+            self.last_error = str(exc)
+            raise
+
+    def _call(self, method: str, *params: Any) -> Any:
         if self.serverless:
             raise ServiceError(f"Configured for server-less mode.  Skipping JSON RPC '{method}'")
         msg_id = f"opencrds-{_PROCESS_ID}-{next(_counter):08x}"

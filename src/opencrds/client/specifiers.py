@@ -32,6 +32,20 @@ def is_specifier(spec: str) -> bool:
     return is_literal(spec) or spec in ("latest", "build") or bool(CONTEXT_RE.fullmatch(spec))
 
 
+def observatory_of_spec(spec: str | None) -> str | None:
+    """The observatory a context specifier names (``hst_0611.pmap``, ``hst-latest``,
+    ``hst-2018-01-21``), or None for ``latest``, ``build`` and bare dates."""
+    if not spec:
+        return None
+    spec = spec.strip().removeprefix("crds://")
+    if is_literal(spec):
+        from ..cache.paths import observatory_of
+
+        return observatory_of(spec)
+    match = CONTEXT_RE.fullmatch(spec)
+    return match["obs"] if match and match["obs"] else None
+
+
 def _offline_names(info: dict[str, Any]) -> dict[str, str]:
     latest = info.get("latest_context") or info["operational_context"]
     return {"latest": latest, "operational": latest, "edit": info.get("edit_context", ""),
