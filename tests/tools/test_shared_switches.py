@@ -48,8 +48,21 @@ def test_log_time_prefixes_each_line(rmap: Path) -> None:
 
 
 def test_stats_logs_elapsed_time(rmap: Path) -> None:
-    done = run("checksum", "--stats", str(rmap))
-    assert re.search(r"CRDS - INFO -  Elapsed time: \d+\.\d{3} s", done.stderr), done.stderr
+    """crds's STARTED, STOPPED and ELAPSED lines, with the switch after or before the command."""
+    for argv in (["checksum", "--stats", str(rmap)], ["--stats", "checksum", str(rmap)]):
+        done = run(*argv)
+        assert re.search(r"CRDS - INFO -  STARTED \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d\d\n"
+                         r"CRDS - INFO -  STOPPED .*\nCRDS - INFO -  ELAPSED \d+:\d\d:\d\d\.\d\d",
+                         done.stderr), (argv, done.stderr)
+
+
+def test_switches_before_the_command_mean_the_same(rmap: Path) -> None:
+    before = run("--log-time", "--dump-cmdline", "checksum", str(rmap))
+    assert before.returncode == 0, before.stderr
+    assert re.search(r"\d\d:\d\d,\d{3} - CRDS - INFO -  Command: opencrds checksum "
+                     r"--log-time --dump-cmdline ", before.stderr), before.stderr
+    unknown = run("--no-such-switch", "checksum", str(rmap))
+    assert unknown.returncode == 2 and "--no-such-switch" in unknown.stderr
 
 
 def test_profile_writes_loadable_statistics(rmap: Path, tmp_path: Path) -> None:
@@ -95,6 +108,10 @@ def test_observatory_switch_sets_the_default_observatory(rmap: Path, flag: str,
     done = subprocess.run([sys.executable, "-c", code, str(rmap), flag], capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.stdout.strip() == str([(name, name)]), done.stderr
+    before = subprocess.run([sys.executable, "-c", code.replace(
+        "['checksum', sys.argv[2], sys.argv[1]]", "[sys.argv[2], 'checksum', sys.argv[1]]"),
+        str(rmap), flag], capture_output=True, text=True, timeout=120, check=False)
+    assert before.stdout.strip() == str([(name, name)]), before.stderr
 
 
 def test_log_time_and_message_counter_variables(rmap: Path) -> None:

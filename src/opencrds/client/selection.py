@@ -18,8 +18,9 @@ class ServerRequired(CrdsError):
     """The command needs a live server and there is none."""
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The observatory switches and the mutually exclusive context switches."""
+def add_arguments(parser: argparse.ArgumentParser, *, stats: bool = True) -> None:
+    """The observatory switches and the mutually exclusive context switches (and ``--stats``
+    of the command's own, unless ``stats`` is False: then the shared one applies)."""
     obs = parser.add_argument_group("observatory")
     obs.add_argument("-H", "--hst", dest="observatory", action="store_const", const="hst",
                      help="work on HST")
@@ -38,14 +39,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--after-context", metavar="CONTEXT", help="all .pmaps from CONTEXT on")
     parser.add_argument("-R", "--readonly-cache", action="store_true",
                         help="never write the cache (same as CRDS_READONLY_CACHE=1)")
-    parser.add_argument("--stats", action="store_true", help="print timing statistics at the end")
+    if stats:
+        parser.add_argument("--stats", action="store_true",
+                            help="print timing statistics at the end")
 
 
 def observatory_of_args(args: argparse.Namespace) -> str:
-    """Flags, then CRDS_OBSERVATORY, then a name in CRDS_SERVER_URL, then literal names."""
+    """Flags, then the observatory of a named context (``--contexts``, else ``CRDS_CONTEXT``),
+    then CRDS_OBSERVATORY, then a name in CRDS_SERVER_URL, then names of files."""
     if getattr(args, "observatory", None):
         return str(args.observatory)
     from .serverinfo import default_observatory
+    from .specifiers import observatory_of_spec
+
+    for spec in [*(getattr(args, "contexts", None) or []), os.environ.get("CRDS_CONTEXT")]:
+        if named := observatory_of_spec(spec):
+            return named
 
     if os.environ.get("CRDS_OBSERVATORY") or any(
             o in os.environ.get("CRDS_SERVER_URL", "") for o in ("hst", "jwst", "roman", "tobs")):

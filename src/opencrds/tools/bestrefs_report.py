@@ -11,7 +11,7 @@ from pprint import pformat
 from typing import Any
 
 from .bestrefs_compare import Outcome
-from .common import count, log
+from .common import count, log, log_times
 
 
 def print_new_references(outcomes: Iterable[Outcome]) -> None:
@@ -109,18 +109,9 @@ def _print_table(outcomes: Sequence[Outcome], context_name: str) -> None:
 
 # ---- statistics and summary -----------------------------------------------------------------
 
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4]
-
-
 def log_stats(started: datetime, stopped: datetime, datasets: int) -> None:
     """``--stats``: STARTED, STOPPED, ELAPSED and the dataset rate (CRDS layout)."""
-    seconds = max((stopped - started).total_seconds(), 1e-9)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    log.info("STARTED %s", _stamp(started))
-    log.info("STOPPED %s", _stamp(stopped))
-    log.info("ELAPSED %d:%02d:%05.2f", hours, minutes, secs)
+    seconds = log_times(started, stopped)
     if datasets:
         log.info("%7d datasets at %6.1f  datasets-per-second", datasets, datasets / seconds)
 

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections import Counter
+from datetime import datetime
 from typing import Any, TextIO
 
 from ..cache.paths import env_flag
@@ -142,6 +143,18 @@ def restore_logging() -> None:
 def count(level: str) -> int:
     """How many messages of ``level`` ('ERROR', 'WARNING', 'INFO', 'DEBUG') were logged."""
     return _counter.counts[level]
+
+
+def log_times(started: datetime, stopped: datetime) -> float:
+    """The ``STARTED``, ``STOPPED`` and ``ELAPSED`` lines of ``--stats`` (CRDS layout); the
+    elapsed seconds."""
+    seconds = max((stopped - started).total_seconds(), 1e-9)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    log.info("STARTED %s", started.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4])
+    log.info("STOPPED %s", stopped.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4])
+    log.info("ELAPSED %d:%02d:%05.2f", hours, minutes, secs)
+    return seconds
 
 
 def log_summary() -> None:

@@ -24,7 +24,7 @@ CAL_PACKAGES = {"jwst": "jwst", "roman": "romancal", "hst": "caldp"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    selection.add_arguments(parser)
+    selection.add_arguments(parser, stats=False)  # the shared --stats times the run
     parser.add_argument("--status", action="store_true", help="short key = value status listing")
     parser.add_argument("--config", action="store_true", help="full configuration listing")
     parser.add_argument("--operational-context", "--latest-context", action="store_true",
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         if needs_server and not info.get("connected"):
             return server_required(client.url)
         if args.status:
-            _status(info, client.url)
+            _status(info, observatory, client)
         if args.config:
             _config(info, client.url, observatory)
         if args.operational_context:
@@ -125,21 +125,44 @@ def _remote_context(observatory: str, pipeline: str, client: Any) -> str | None:
         return None
 
 
-def _status(info: dict[str, Any], url: str) -> None:
+def effective_context(observatory: str, info: dict[str, Any], client: Any) -> str:
+    """The context a pipeline would use: ``$CRDS_CONTEXT``; for JWST the build context of the
+    installed calibration software (without it, or offline, the latest, with crds's warning
+    when it is missing); else the latest context of the server info."""
+    from importlib import metadata
+
+    from ..client.specifiers import resolve
+
+    if env := os.environ.get("CRDS_CONTEXT"):
+        return resolve(env, info, client)
+    if observatory == "jwst":
+        try:
+            metadata.version(CAL_PACKAGES[observatory])
+        except metadata.PackageNotFoundError:
+            log.warning("Calibration SW not found, defaulting to latest.")
+        else:
+            if info.get("connected"):
+                return build_context(observatory, client)
+    return str(info.get("latest_context") or info.get("operational_context"))
+
+
+def _status(info: dict[str, Any], observatory: str, client: Any) -> None:
+    """The ``--status`` rows of crds: the variables as set (``'undefined'`` when not)."""
     from .. import __version__
     from ..cache.paths import readonly
     from ..client.modes import effective_mode
 
+    effective_mode(info)  # an invalid CRDS_MODE, or remote while offline, is an error
     rows = {
         "OpenCRDS Version": __version__,
-        "CRDS_MODE": effective_mode(info),
+        "CRDS_MODE": os.environ.get("CRDS_MODE") or "auto",
         "CRDS_PATH": os.environ.get("CRDS_PATH", "/grp/crds/cache"),
-        "CRDS_SERVER_URL": url,
+        "CRDS_SERVER_URL": os.environ.get("CRDS_SERVER_URL") or "undefined",
         "Cache Locking": "disabled" if readonly() else "enabled",
-        "Effective Context": info.get("latest_context") or info.get("operational_context"),
+        "Effective Context": effective_context(observatory, info, client),
         "Last Synced": info.get("last_synced"),
         "Python Executable": sys.executable,
-        "Python Version": ".".join(str(v) for v in sys.version_info[:3]),
+        "Python Version": ".".join(str(v) for v in sys.version_info),
         "Readonly Cache": readonly(),
     }
     for key, value in rows.items():

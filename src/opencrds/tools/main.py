@@ -60,14 +60,42 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: Shared switches that take a value as the next word (``--verbosity 2``).
+_VALUED = ("--verbosity", "--profile")
+
+
+def _command_index(argv: Sequence[str]) -> int | None:
+    """Where the command name is: the first word that is not a shared switch or its value."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in COMMANDS:
+            return index
+        if not word.startswith("-") or word == "--":
+            return None
+        index += 2 if word in _VALUED else 1
+    return None
+
+
 def _selected_command(argv: Sequence[str]) -> str | None:
-    """The command named on the command line: the first word that is a command name."""
-    return next((word for word in argv if word in COMMANDS), None)
+    """The command named on the command line."""
+    index = _command_index(argv)
+    return None if index is None else argv[index]
+
+
+def _switches_after_command(argv: list[str]) -> list[str]:
+    """``[switches] COMMAND [options]`` as ``COMMAND [switches] [options]``: a shared switch
+    means the same before the command name as after it, also where the command defines it
+    itself (``list -H``, ``sync --stats``). Help before the command stays the top-level help."""
+    index = _command_index(argv)
+    if not index or any(word in ("-h", "--help") for word in argv[:index]):
+        return argv
+    return [argv[index], *argv[:index], *argv[index + 1:]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``opencrds`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _switches_after_command(list(sys.argv[1:] if argv is None else argv))
     selected = _selected_command(argv)
     parser = build_parser(selected)
     if not argv:

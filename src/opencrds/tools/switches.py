@@ -10,9 +10,9 @@ import argparse
 import cProfile
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from .. import __version__
 
@@ -79,13 +79,13 @@ def run_with_switches(args: argparse.Namespace, run: Callable[[argparse.Namespac
                       argv: list[str]) -> int:
     """Run ``run(args)`` honouring ``--dump-cmdline``, ``--readonly-cache``, the observatory
     switches, ``--stats``, ``--profile`` and ``--pdb``."""
-    from .common import log
+    from .common import log, log_times
 
     if getattr(args, "dump_cmdline", False):
         log.info("Command: %s", " ".join(["opencrds", *argv]))
     readonly = "1" if getattr(args, "readonly_cache", False) else None
     observatory = getattr(args, "observatory", None)
-    start = time.perf_counter()
+    started = datetime.now()
     with _environment(CRDS_READONLY_CACHE=readonly,
                       CRDS_OBSERVATORY=observatory if isinstance(observatory, str) else None):
         if getattr(args, "pdb", False):
@@ -102,5 +102,5 @@ def run_with_switches(args: argparse.Namespace, run: Callable[[argparse.Namespac
         else:
             result = run(args)
     if getattr(args, "stats", False) and "--stats" not in getattr(args, "_own_options", ()):
-        log.info("Elapsed time: %.3f s", time.perf_counter() - start)
+        log_times(started, datetime.now())
     return int(result or 0)
