@@ -142,6 +142,9 @@ def test_bundle_bytes_are_limited(demo: Server, mission) -> None:  # noqa: ANN00
     assert response.text == (
         f"BadRequest: the {len(names)} files named add up to {total} bytes, more than the "
         f"{limit} bytes one bundle may carry: ask for them in smaller bundles.\n")
+    advertised = demo.get(f"/unchecked_get/mappings/demo/{names[0]}").headers
+    assert advertised["X-OpenCRDS-Bundle"] == "/unchecked_bundle/demo/"
+    assert advertised["X-OpenCRDS-Bundle-Limits"] == f"names=5000, bytes={limit}"
     few = names[:3]
     small = demo.post(json.dumps({"names": few}), path="/unchecked_bundle/demo/")
     assert small.status_code == 200
@@ -188,15 +191,29 @@ def logged_in(response: httpx.Response) -> bool:
     return response.status_code == 302 and "sessionid" in response.cookies
 
 
+#: Moves every recorded login failure back by more than the 15-minute lockout.
+AGE_FAILURES = ("import datetime; from django.utils import timezone; "
+                "from axes.models import AccessAttempt; AccessAttempt.objects.update("
+                "attempt_time=timezone.now() - datetime.timedelta(minutes=16))")
+
+
+def lock_out(server: Server) -> None:
+    """Five wrong passwords, then the right one is refused."""
+    for attempt in range(5):
+        failed = admin_login(server, f"wrong-{attempt}")
+        assert failed.status_code in (200, 429) and not logged_in(failed)
+    locked = admin_login(server, PASSWORD)  # the right password, within the lockout
+    assert locked.status_code == 429 and not logged_in(locked)
+    assert "locked" in locked.text.lower()
+
+
 def test_admin_login_is_throttled(demo: Server) -> None:
     demo.manage("shell", "-c", "from django.contrib.auth.models import User; "
                 f"User.objects.create_superuser('admin', 'a@example.org', '{PASSWORD}')")
     assert logged_in(admin_login(demo, PASSWORD))
-    for attempt in range(5):
-        failed = admin_login(demo, f"wrong-{attempt}")
-        assert failed.status_code in (200, 429) and not logged_in(failed)
-    locked = admin_login(demo, PASSWORD)  # the right password, within the lockout
-    assert locked.status_code == 429 and not logged_in(locked)
-    assert "locked" in locked.text.lower()
-    demo.manage("axes_reset")
+    lock_out(demo)
+    demo.manage("axes_reset")  # an admin lifts the lockout at once
+    assert logged_in(admin_login(demo, PASSWORD))
+    lock_out(demo)
+    demo.manage("shell", "-c", AGE_FAILURES)  # the lockout has run its 15 minutes
     assert logged_in(admin_login(demo, PASSWORD))

@@ -9,7 +9,8 @@ serves only ``server_config`` and ``bad_files.txt`` (made from the catalog) and
 400/413 for bad bundle requests), each one line in the log.
 
 ``POST /unchecked_bundle/<obs>/`` (an OpenCRDS extension, advertised by the ``X-OpenCRDS-Bundle``
-header of every file download) sends many files in one response, so a sync of hundreds of
+header of every file download, with its limits in ``X-OpenCRDS-Bundle-Limits: names=N,
+bytes=M``) sends many files in one response, so a sync of hundreds of
 mappings costs a few requests instead of hundreds. The body is ``{"names": [...]}``; the answer
 (``application/x-opencrds-bundle``) is, per name in order, one JSON line
 ``{"name", "size", "sha1sum"}`` followed by exactly ``size`` bytes, or one line
@@ -58,6 +59,8 @@ _MAX_DIGITS = 18
 #: The config files served besides server_config and bad_files.txt (kept in the store).
 _STORED_CONFIG = ("ref_cache_subdir_mode",)
 BUNDLE_HEADER = "X-OpenCRDS-Bundle"
+#: ``names=N, bytes=M``: the most names and file bytes one bundle may carry.
+BUNDLE_LIMITS_HEADER = "X-OpenCRDS-Bundle-Limits"
 BUNDLE_TYPE = "application/x-opencrds-bundle"
 #: Most names in one bundle request (our client sends at most 1000).
 BUNDLE_MAX_NAMES = 5000
@@ -252,6 +255,8 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
     bundle = bundle_path(observatory)
     if bundle:
         response[BUNDLE_HEADER] = bundle
+        response[BUNDLE_LIMITS_HEADER] = (f"names={BUNDLE_MAX_NAMES}, "
+                                          f"bytes={settings.OPENCRDS_BUNDLE_MAX_BYTES}")
     return response
 
 
