@@ -208,3 +208,22 @@ def test_update_bestrefs_writes_what_crds_writes(oracle_env, crds_cache: Path, h
             assert ours_ver.startswith("opencrds ") and theirs_ver.startswith("14.0.3")
             assert fits.getheader(ours)["CRDS_CTX"] == "hst_0729.pmap"
     assert changed >= 3
+
+
+def test_default_context_from_the_cache(oracle_env, crds_cache: Path, hst: Path) -> None:
+    """No --new-context and no observatory switch: both take the HST datasets' observatory
+    from the files and its latest context from the cache's server configuration."""
+    import subprocess
+
+    from test_bestrefs_support import _script, tool_env
+
+    files = [str(hst / name) for name in READABLE]
+    ours = run_opencrds(crds_cache, "--files", *files, "--print-new-references")
+    crds = _script("crds")
+    if crds is None:
+        pytest.skip("the crds command is not installed")
+    theirs = subprocess.run([*crds, "bestrefs", "--files", *files, "--print-new-references"],
+                            capture_output=True, text=True, env=tool_env(crds_cache),
+                            stdin=subprocess.DEVNULL, timeout=900)
+    assert_same_run(ours, theirs)
+    assert ours.returncode == 1 and "hst_0729.pmap" in ours.stderr  # the broken datasets

@@ -51,7 +51,7 @@ def _load_pipeline_context(spec: str | None, args: argparse.Namespace, which: st
     """The loaded context and the name or path it was loaded from (for worker processes)."""
     import opencrds
 
-    name = resolve_context(spec, args.observatory, args.cache)
+    name = resolve_context(spec, args.observatory, args.cache, args.files)
     context = opencrds.load_context(name, cache=args.cache)
     if getattr(context, "kind", None) != "pipeline":
         raise ToolError(f"--{which}-context must be a pipeline context (.pmap), not '{name}'")

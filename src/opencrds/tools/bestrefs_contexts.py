@@ -56,15 +56,40 @@ def default_observatory(chosen: str | None) -> str | None:
     return next((name for name in _KNOWN if name in url), None)
 
 
+def observatory_of_files(files: list[str] | None) -> str | None:
+    """The observatory of the first dataset file that tells: by its name (``hst_...``,
+    ``jwst_...``), else by its header (``TELESCOP``, or a JWST instrument)."""
+    from ..io import HeaderError, read_header
+    from ..io.crossstrap import is_jwst_header
+
+    for path in files or ():
+        base = os.path.basename(path).lower()
+        named = next((obs for obs in _KNOWN if base.startswith(obs + "_")), None)
+        if named:
+            return named
+        try:
+            header = read_header(path)
+        except (HeaderError, OSError):
+            continue
+        telescope = str(header.get("TELESCOP", header.get("META.TELESCOPE", ""))).lower()
+        if telescope in _KNOWN:
+            return telescope
+        if is_jwst_header(header):
+            return "jwst"
+    return None
+
+
 def resolve_context(spec: str | None, observatory: str | None,
-                    cache: str | os.PathLike[str] | None) -> str:
+                    cache: str | os.PathLike[str] | None,
+                    files: list[str] | None = None) -> str:
     """The literal mapping name or path that ``spec`` stands for (ToolError if unknown).
 
-    Without ``spec``, the latest context of the observatory, silently (as crds).
+    Without ``spec``, the latest context of the observatory (the switches, the environment,
+    else the dataset ``files``) in the cache's server configuration, silently (as crds).
     """
     explicit = spec is not None
     if spec is None:
-        obs = default_observatory(observatory)
+        obs = default_observatory(observatory) or observatory_of_files(files)
         if obs is None:
             raise ToolError("no --new-context given, and no observatory to take the latest "
                             "context of: give --new-context, or --hst/--jwst/--roman")
