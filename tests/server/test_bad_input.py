@@ -410,3 +410,16 @@ def test_odd_envelopes_log_one_line(hst_server, body: bytes, name: str | None) -
         return
     assert answer["error"]["name"] == name
     watch.assert_one_line_each([probe])
+
+
+def test_django_refusals_log_one_line(hst_server) -> None:
+    """Requests Django itself refuses (a foreign Host, a static path out of its folder, an
+    unknown page) get a 4xx and one line each, never a traceback."""
+    watch, probes = LogWatch(hst_server), [marker() for _ in range(3)]
+    host = hst_server.get("/health", headers={"Host": f"{probes[0]}.example.org"})
+    static = hst_server.get(f"/static/%2e%2e/%2e%2e/{probes[1]}")
+    page = hst_server.get(f"/no/such/{probes[2]}")
+    assert (host.status_code, static.status_code, page.status_code) == (400, 400, 404)
+    for response in (host, static, page):
+        assert not any(m in response.text for m in SECRET_MARKERS), response.text[:300]
+    watch.assert_one_line_each(probes)
