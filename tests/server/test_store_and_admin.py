@@ -97,9 +97,14 @@ def test_files_linked_to_outside_the_store_are_not_served(demo: Server, mission,
     stored = demo.home / "cache" / "references" / "demo" / name
     stored.unlink()
     stored.symlink_to(secret)
-    response = demo.get(f"/unchecked_get/references/demo/{name}")
+    response = demo.get(f"/unchecked_get/references/demo/{name}?linked-out")
     assert response.status_code == 404
     assert response.text == f"UnavailableFile: File '{name}' is not yet available.\n"
+    logged = [line for line in demo.log_path.read_text().splitlines() if "?linked-out" in line]
+    assert len(logged) == 1 and " ERROR " in logged[0], logged
+    served_path = demo.home.resolve() / "cache" / "references" / "demo" / name
+    assert logged[0].endswith(f"(not served: {served_path} resolves to {secret.resolve()}, "
+                              "outside the store)")
     bundle = demo.post(json.dumps({"names": [name]}), path="/unchecked_bundle/demo/")
     assert bundle.status_code == 200 and SECRET not in bundle.content
     assert json.loads(bundle.content) == {

@@ -99,10 +99,17 @@ def download_record(observatory: str, name: str) -> dict[str, object] | None:
     return {"available": bool(row[0]), "sha1sum": row[1] or ""}
 
 
-def _error(request: HttpRequest, name: str, message: str, status: int = 404) -> HttpResponse:
-    """A ``<Name>: <message>`` text response, and one line in the log."""
-    log.warning("%s %s %s %d: %s: %s", client_address(request), request.method,
-                one_line(request.get_full_path()), status, name, one_line(message, 300))
+def _error(request: HttpRequest, name: str, message: str, status: int = 404,
+           store_problem: OSError | None = None) -> HttpResponse:
+    """A ``<Name>: <message>`` text response, and one line in the log (an error naming the
+    ``store_problem`` when the store, not the request, is at fault)."""
+    level, detail = logging.WARNING, ""
+    if store_problem is not None and not isinstance(store_problem, FileNotFoundError):
+        level, detail = logging.ERROR, f" (not served: {store_problem})"
+    elif store_problem is not None:
+        level, detail = logging.ERROR, " (missing from the store)"
+    log.log(level, "%s %s %s %d: %s: %s%s", client_address(request), request.method,
+            one_line(request.get_full_path()), status, name, one_line(message, 300), detail)
     return mark_logged(HttpResponse(f"{name}: {message}\n", status=status,
                                     content_type="text/plain; charset=utf-8"))
 
@@ -200,9 +207,8 @@ def _config_file(request: HttpRequest, observatory: str, name: str) -> HttpRespo
         try:
             data = store.inside_store(store.file_path(observatory, name, "config")).read_bytes()
         except OSError as exc:
-            if not isinstance(exc, FileNotFoundError):
-                log.error("config file not served: %s", exc)
-            return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.")
+            return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.",
+                          store_problem=None if isinstance(exc, FileNotFoundError) else exc)
     else:
         return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.")
     sha1 = hashlib.sha1(data).hexdigest()
@@ -246,8 +252,8 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
         path = store.inside_store(store.file_path(observatory, name, branch))
         size = path.stat().st_size
     except OSError as exc:
-        log.error("catalogued file not served: %s", exc)
-        return _error(request, "UnavailableFile", f"File '{name}' is not yet available.")
+        return _error(request, "UnavailableFile", f"File '{name}' is not yet available.",
+                      store_problem=exc)
     content_type = "text/plain; charset=utf-8" if branch == "mappings" else (
         "application/octet-stream")
     response = _respond(request, lambda: open(path, "rb"), size, record["sha1sum"], name,
