@@ -47,7 +47,8 @@ from django.views.decorators.http import require_http_methods
 from ..catalog import queries, store
 from ..catalog.models import FileRecord
 from ..errors import mark_logged, one_line
-from .jsonrpc import RpcError, decode, value_problem
+from .jsonrpc import RpcError, decode
+from .params import value_problem
 from .serverinfo import server_config_text
 from .views import client_address, read_body
 

@@ -21,15 +21,8 @@ from opencrds.rules.mappings import PipelineContext
 from ..catalog import queries
 from ..catalog.models import AuditEntry, RemoteContext
 from . import contexts, sqlite_export
-from .jsonrpc import (
-    GlobPattern,
-    InvalidParams,
-    MaxLength,
-    RpcError,
-    UnknownContext,
-    UnknownFile,
-    rpc_method,
-)
+from .jsonrpc import InvalidParams, RpcError, UnknownContext, UnknownFile, rpc_method
+from .params import GlobPattern, MaxLength
 from .serverinfo import MAX_PER_RPC, server_info
 
 #: A file or mapping name, or a context specification (``hst-acs-darkfile-2020-01-01T00:00:00``).
