@@ -97,7 +97,8 @@ def _certify(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 SHIPPED_CATCHES = [
     ("jwst/niriss_ref_photom_bad.fits", "jwst_0541.pmap",
-     "Checking 'META.INSTRUMENT.DETECTOR' : Value 'FOO' is not one of ['ANY', 'N/A', 'NIS']"),
+     "Checking 'META.INSTRUMENT.DETECTOR [DETECTOR]' : Value 'FOO' is not one of "
+     "['ANY', 'N/A', 'NIS']"),
     ("jwst/jwst_miri_ipc.bad-value.fits", "jwst_0541.pmap",
      "Value 'FOO' is not one of ['ANY', 'MIRIFULONG', 'MIRIFUSHORT', 'MIRIMAGE', 'N/A']"),
     ("roman/roman_wfi16_f158_flat_badtype.asdf", "roman_0007.pmap",

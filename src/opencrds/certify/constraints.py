@@ -166,6 +166,8 @@ class ConstraintChecker:
     parkeys: frozenset[str] = frozenset()
     #: Applies an ``&VALIDATOR`` of an A/D constraint to its array (synphot tables).
     array_check: Callable[[Constraint, ArrayInfo], None] | None = None
+    #: A keyword as messages name it (JWST adds its FITS keyword: ``'META.X [X]'``).
+    display: Callable[[str], str] = str
     names: Namespace = field(init=False)
 
     def __post_init__(self) -> None:
@@ -178,7 +180,8 @@ class ConstraintChecker:
                 self.check(constraint)
             except (ExpressionError, NameError, TypeError, ValueError, AttributeError,
                     IndexError, KeyError, ZeroDivisionError) as exc:
-                self.report("ERROR", f"Checking {constraint.name!r} : {type(exc).__name__} "
+                self.report("ERROR", f"Checking {self.display(constraint.name)!r} : "
+                            f"{type(exc).__name__} "
                             f"{exc}")
 
     def presence(self, constraint: Constraint) -> str | None:
@@ -255,8 +258,8 @@ class ConstraintChecker:
         if value is None:
             self._missing(constraint, presence, "keyword")
         elif presence == "E":
-            self.report("ERROR", f"Checking {constraint.name!r} : Must not define keyword "
-                        f"{constraint.name!r}")
+            shown = self.display(constraint.name)
+            self.report("ERROR", f"Checking {shown!r} : Must not define keyword {shown!r}")
         else:
             self._value(constraint, presence, value)
 
@@ -265,15 +268,15 @@ class ConstraintChecker:
         return None if value == UNDEFINED else value
 
     def _missing(self, constraint: Constraint, presence: str, what: str) -> None:
-        name = constraint.name
+        name = self.display(constraint.name)
         if presence in "RP":
             self.report("ERROR", f"Checking {name!r} : Missing required {what} {name!r}")
         elif presence == "W":
-            self.report("WARNING", f"Checking {name!r} : Missing suggested {what} {name!r}")
+            self.report("WARNING", f"Missing suggested {what} {name!r}")
 
     def _fail(self, constraint: Constraint, presence: str, reason: str) -> None:
         level = "WARNING" if presence == "W" else "ERROR"
-        self.report(level, f"Checking {constraint.name!r} : {reason}")
+        self.report(level, f"Checking {self.display(constraint.name)!r} : {reason}")
 
     def _expression(self, constraint: Constraint, presence: str, value: Any) -> bool:
         text = constraint.expression or (constraint.values[0] if constraint.values else "")
@@ -285,8 +288,8 @@ class ConstraintChecker:
         except NameError:
             return True  # an expression over UNDEFINED keywords is skipped
         if result == "W" and text.startswith(("warn_only", "(warn_only")):
-            self.report("WARNING", f"Checking {constraint.name!r} : Constraint {text} is "
-                        "not satisfied.")
+            self.report("WARNING", f"Checking {self.display(constraint.name)!r} : Constraint "
+                        f"{text} is not satisfied.")
             return False
         if not _truthy(result):
             self._fail(constraint, presence, f"Constraint {text} is not satisfied.")
@@ -299,7 +302,9 @@ class ConstraintChecker:
             return self._expression(constraint, presence, native(raw) if column else None)
         reason = check_value(constraint, raw)
         if isinstance(reason, validators.Advisory):
-            self.report("WARNING", f"Checking {constraint.name!r} : {reason}")
+            text = raw.decode() if isinstance(raw, bytes) else str(raw)
+            self.report("WARNING", f"Non-compliant date format {text.strip()!r} for "
+                        f"{self.display(constraint.name)!r} should be 'YYYY-MM-DDTHH:MM:SS'")
         elif reason:
             self._fail(constraint, presence, reason)
             return False
@@ -351,7 +356,7 @@ def check_value(constraint: Constraint, raw: Any) -> str | None:
         parts = text.split("|") if code == "C" else [text]
         for part in parts:
             if part.strip() not in allowed:
-                return f"Value {part.strip()!r} is not one of {allowed!r}"
+                return f"Value {part.strip()!r} is not one of {shown_list(allowed)}"
         return None
     if code in "IRD":
         tolerance = 1e-7 if code == "R" else 1e-14 if code == "D" else 0
@@ -364,6 +369,17 @@ def check_value(constraint: Constraint, raw: Any) -> str | None:
                 continue
         return f"Value {text!r} is not one of {list(values)!r}"
     return None
+
+
+#: Longer lists of allowed values are shown as ``['FIRST', ... 'LAST']``, as crds does.
+SHOWN_VALUES = 10
+
+
+def shown_list(values: list[str]) -> str:
+    """Allowed values as an error shows them."""
+    if len(values) <= SHOWN_VALUES:
+        return repr(list(values))
+    return f"[{values[0]!r}, ... {values[-1]!r}]"
 
 
 def _is_intlike(text: str) -> bool:

@@ -19,6 +19,12 @@ from ..observatories.generic import read_definitions
 log = logging.getLogger("opencrds.certify")
 
 DEFINITIONS_VAR = "OPENCRDS_DEFINITIONS_PATH"
+
+
+class Unprefixed(str):
+    """An ERROR message logged as it is, without the ``instrument=.. type=.. data=.. ::``
+    prefix (as crds logs rmap and synphot findings)."""
+
 OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
 Report = Callable[[str, str], None]
 

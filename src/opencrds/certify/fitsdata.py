@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .constraints import ArrayInfo
+from .libwarnings import report_warnings
 
 Report = Callable[[str, str], None]
 
 
-def verify_fits(path: str, report: Report) -> bool:
+def verify_fits(path: str, report: Report, seen: set[str] | None = None) -> bool:
     """Open with checksum verification (unless ``CRDS_FITS_VERIFY_CHECKSUM`` is false; a
     missing END card is tolerated with ``CRDS_FITS_IGNORE_MISSING_END``) and
     ``verify('exception')``; False on failure."""
@@ -29,10 +30,7 @@ def verify_fits(path: str, report: Report) -> bool:
         except Exception as exc:  # noqa: BLE001 - any astropy failure is one error
             report("ERROR", f"Validation error : {type(exc).__name__} : {exc}")
             return False
-    for warning in caught:  # astropy's warnings become CRDS warnings (TOOLS.md §1.7)
-        category = warning.category.__name__
-        report("WARNING", f"{category} : {warning.filename.rsplit('/', 1)[-1]} : "
-               f"{warning.message}")
+    report_warnings(caught, report, seen)  # astropy's warnings (TOOLS.md §1.7)
     if "ASDF" in names:
         report("ERROR", "FITS file contains an 'ASDF' extension, which is not allowed.")
         return False
@@ -43,14 +41,17 @@ def _dtype_name(dtype: Any) -> str:
     return str(dtype)
 
 
-def fits_arrays(path: str, load_data: bool) -> tuple[dict[str, ArrayInfo], dict[str, list[Any]]]:
-    """``{HDU name or EXTn: ArrayInfo}`` and ``{column: all values over table HDUs}``."""
+def fits_arrays(path: str, load_data: bool, report: Report | None = None,
+                seen: set[str] | None = None
+                ) -> tuple[dict[str, ArrayInfo], dict[str, list[Any]]]:
+    """``{HDU name or EXTn: ArrayInfo}`` and ``{column: all values over table HDUs}``;
+    astropy's warnings (e.g. bad column display formats) go to ``report``."""
     from astropy.io import fits
 
     arrays: dict[str, ArrayInfo] = {}
     columns: dict[str, list[Any]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         with fits.open(path, memmap=True) as hdus:
             for index, hdu in enumerate(hdus):
                 info = _info(hdu, index, load_data)
@@ -66,6 +67,8 @@ def fits_arrays(path: str, load_data: bool) -> tuple[dict[str, ArrayInfo], dict[
                     for column in hdu.columns.names:
                         values = list(hdu.data[column])
                         columns.setdefault(column.upper(), []).extend(values)
+    if report is not None:
+        report_warnings(caught, report, seen)
     return arrays, columns
 
 
@@ -74,7 +77,8 @@ def _info(hdu: Any, index: int, load_data: bool) -> ArrayInfo:
 
     if isinstance(hdu, (fits.BinTableHDU, fits.TableHDU)):
         names = tuple(c.upper() for c in hdu.columns.names)
-        types = {c.name.upper(): str(hdu.data.dtype[c.name]) if hdu.data is not None else ""
+        # numpy's type names ('int32', 'float64', 'bytes40'), not byte-order codes ('>i4')
+        types = {c.name.upper(): hdu.data.dtype[c.name].name if hdu.data is not None else ""
                  for c in hdu.columns}
         return ArrayInfo(SHAPE=(hdu.header.get("NAXIS2", 0),), KIND="TABLE",
                          DATA_TYPE="table", COLUMN_NAMES=names, EXTENSION=index,

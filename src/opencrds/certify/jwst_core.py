@@ -72,20 +72,50 @@ def _walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ..
             yield from _walk(child, path)
 
 
-#: The detectors of each JWST instrument are the schema's detector names with its prefix.
-DETECTOR_KEYWORD = "META.INSTRUMENT.DETECTOR"
-DETECTOR_PREFIXES = {"fgs": "GUIDER", "miri": "MIRI", "nircam": "NRC", "niriss": "NIS",
-                     "nirspec": "NRS"}
+#: Keywords whose values belong to one instrument, and each instrument's prefix of them:
+#: detectors (``NIS``, ``MIRIMAGE``) and exposure types (``NIS_IMAGE``, ``MIR_LRS-FIXEDSLIT``).
+INSTRUMENT_PREFIXES = {
+    "META.INSTRUMENT.DETECTOR": {"fgs": "GUIDER", "miri": "MIRI", "nircam": "NRC",
+                                 "niriss": "NIS", "nirspec": "NRS"},
+    "META.EXPOSURE.TYPE": {"fgs": "FGS_", "miri": "MIR_", "nircam": "NRC_", "niriss": "NIS_",
+                           "nirspec": "NRS_"},
+}
+
+
+def display_name(name: str) -> str:
+    """A data-model keyword as crds names it in messages, with its FITS keyword
+    (``META.INSTRUMENT.DETECTOR [DETECTOR]``, ``META.X [FITS unknown]``); other names
+    (arrays, FITS keywords) as they are."""
+    if not name.upper().startswith("META."):
+        return name
+    fits = _fits_keywords().get(name.upper())
+    return f"{name} [{fits or 'FITS unknown'}]"
+
+
+@functools.lru_cache(maxsize=1)
+def _fits_keywords() -> dict[str, str]:
+    """Data-model path -> FITS keyword: the core schema's (shipped table), the reference
+    file schema's (installed ``stdatamodels``), and HISTORY."""
+    from ..observatories.keywords import jwst_datamodel_to_fits
+
+    found = {"META.HISTORY": "HISTORY"}
+    folder = _schema_dir()
+    schema = _load_yaml(folder / "referencefile.schema.yaml") if folder else None
+    for path, node in _walk(schema):
+        keyword = node.get("fits_keyword")
+        if path and path[0] == "meta" and isinstance(keyword, str):
+            found.setdefault(".".join(path).upper(), keyword.upper())
+    found.update(jwst_datamodel_to_fits())
+    return found
 
 
 @functools.lru_cache(maxsize=8)
 def enum_constraints(instrument: str | None = None) -> tuple[Constraint, ...]:
     """Optional constraints for the enumerated keywords of the JWST core schema, values
-    sorted; for an ``instrument``, ``META.INSTRUMENT.DETECTOR`` allows only its detectors
-    (and ``ANY``, ``N/A``)."""
+    sorted; for an ``instrument``, detectors and exposure types are only its own (and
+    ``ANY``, ``N/A``), see :data:`INSTRUMENT_PREFIXES`."""
     folder = _schema_dir()
     schema = _load_yaml(folder / "core.schema.yaml") if folder else None
-    prefix = DETECTOR_PREFIXES.get((instrument or "").lower())
     found: dict[str, Constraint] = {}
     for path, node in _walk(schema):
         enum = node.get("enum")
@@ -93,7 +123,8 @@ def enum_constraints(instrument: str | None = None) -> tuple[Constraint, ...]:
             continue
         name = ".".join(path).upper()
         values = [str(v).upper() for v in enum if isinstance(v, (str, int, float))]
-        if name == DETECTOR_KEYWORD and prefix:
+        prefix = INSTRUMENT_PREFIXES.get(name, {}).get((instrument or "").lower())
+        if prefix:
             values = [v for v in values if v.startswith(prefix)]
         values += [v for v in _EXTRA_VALUES if v not in values]
         found[name] = Constraint(name, "H", "C", "O", tuple(sorted(values)))
@@ -190,12 +221,17 @@ def with_stand_ins(constraints: tuple[Constraint, ...], definition: ObservatoryD
     return tuple(sorted({*constraints, *(c for c in extra if c.name.upper() not in named)}))
 
 
+def untranslated_message(key: str) -> str:
+    """The warning about a pattern-like keyword with no translation."""
+    return (f"CRDS-pattern-like keyword {key!r} w/o CRDS translation to corresponding "
+            "dataset keyword.")
+
+
 def condition_header(header: Mapping[str, str], name: str, report: Report) -> dict[str, str]:
     """The header constraints see: pattern keywords translated (INFO), untranslatable ones
     warned about."""
     for key in untranslated_patterns(header):
-        report("WARNING", f"CRDS-pattern-like keyword {key!r} w/o CRDS translation to "
-               f"corresponding dataset keyword in {name!r}.")
+        report("WARNING", untranslated_message(key))
     translated, infos = translate_patterns(header)
     for info in infos:
         report("INFO", info)
@@ -225,3 +261,29 @@ def datamodels_problem(name: str, kind: str, filekind: str) -> str | None:
     if not name.lower().endswith(DATAMODEL_SUFFIXES[kind]):
         return f"JWST Data Models: Unrecognized file type for: {name}"
     return None
+
+
+def open_with_datamodels(path: str, kind: str, filekind: str, report: Report,
+                         seen: set[str] | None = None) -> None:
+    """Open a JWST FITS/ASDF reference with the data models (when ``stdatamodels`` is
+    installed): their warnings (no model type, schema validation) are reported, a failure
+    to open is an error. ``pars-`` types are not opened."""
+    if filekind.lower().startswith("pars-") or kind not in DATAMODEL_SUFFIXES:
+        return
+    try:
+        from stdatamodels.jwst import datamodels
+    except ImportError:  # pragma: no cover - stdatamodels comes with the test extra
+        return
+    import warnings
+
+    from .libwarnings import report_warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with datamodels.open(path):
+                pass
+        except Exception as exc:  # noqa: BLE001 - any data-model failure is one error
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            report("ERROR", f"Validation error : JWST Data Models: {text}")
+    report_warnings(caught, report, seen)

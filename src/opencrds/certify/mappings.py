@@ -10,15 +10,17 @@ from typing import Any
 
 from ..client.contexts import CacheTextSource
 from ..rules.checksum import mapping_checksum
+from ..rules.diff import logical_diffs
+from ..rules.diff_analysis import check_diffs
 from ..rules.errors import CrdsError
 from ..rules.loader import MappingLoader
 from ..rules.mappings import BaseMapping, InstrumentContext, PipelineContext, ReferenceMapping
-from ..rules.naming import NameComparisonError, newer
-from ..rules.parser import SelectorCall, parse_mapping_text
+from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
+from ..rules.values import condition_value
 from . import jwst_core
-from . import rows as rowlib
-from .context import CertifyOptions, definition_for, mapping_path, reference_path
+from .context import CertifyOptions, Unprefixed, definition_for, mapping_path, reference_path
 from .duplicates import find_duplicates
+from .rmap_update import shown_values
 from .special_cases import check_special_cases
 
 Report = Callable[[str, str], None]
@@ -47,14 +49,26 @@ def load_mapping(path: str | Path, report: Report, options: CertifyOptions
         except CrdsError as exc:
             report("ERROR", f"MappingFormatError : {exc}")
             return None
+        lines = text.splitlines()
         for dup in find_duplicates(text):
-            where = " ".join(_dedupe(dup.path))
-            report("ERROR", f"Duplicate entry at {where} = {dup.key!r} (lines {dup.first_line} "
-                   f"and {dup.line})")
+            report("ERROR", Unprefixed(_duplicate_message(dup, lines)))
     try:
         mapping = _loader_for(path).from_text(text, name)
     except CrdsError as exc:
-        report("ERROR", f"Failed loading mapping {name!r} : {exc}")
+        missing = re.search(r"Required header key '([^']+)' is missing", str(exc))
+        expression = re.search(r"invalid expression '.*?': (.+)$", str(exc))
+        if missing:  # crds fails on the missing key itself
+            key = repr(missing.group(1))
+            report("ERROR", f"Problem loading submappings of {display_name(path)!r} : Can't "
+                   f"load file {display_name(path)} : {key}")
+            report("ERROR", f"Validation error : {key}")
+        elif expression:  # a header expression that does not compile, as Python says it
+            problem = f"{expression.group(1)} (<unknown>, line 1)"
+            report("ERROR", Loaded(f"Problem loading submappings of {display_name(path)!r} : "
+                                   f"{problem}"))
+            report("ERROR", Loaded(f"Validation error : {problem}"))
+        else:
+            report("ERROR", f"Failed loading mapping {name!r} : {exc}")
         return None
     except Exception as exc:  # noqa: BLE001 - any malformed mapping is one error
         report("ERROR", f"Failed loading mapping {name!r} : {type(exc).__name__}: {exc}")
@@ -67,6 +81,35 @@ def load_mapping(path: str | Path, report: Report, options: CertifyOptions
     return mapping
 
 
+_VALUE_RE = re.compile(r":\s*(?:(['\"])(.*?)\1|(\w+)\()")
+
+
+def _duplicate_message(dup: Any, lines: list[str]) -> str:
+    """A duplicate key as crds reports it: where, the key, and both values (later first;
+    a nested selector by its class)."""
+    parts = _dedupe(dup.path)
+    if parts and parts[0] == "header":
+        where = "header"
+    elif len(parts) > 1:
+        where = f"selector {parts[0]}({', '.join(parts[1:])})"
+    else:
+        where = "selector"
+
+    def value(number: int) -> str:
+        found = _VALUE_RE.search(lines[number - 1]) if 0 < number <= len(lines) else None
+        if found is None:
+            return "?"
+        return repr(found.group(2)) if found.group(3) is None else found.group(3)
+
+    return (f"Duplicate entry at {where} {dup.key!r} = {value(dup.line)} vs. "
+            f"{value(dup.first_line)}")
+
+
+class Loaded(str):
+    """An ERROR about a mapping whose header was read: prefixed with its instrument and
+    type."""
+
+
 def _dedupe(path: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for part in path:
@@ -76,7 +119,7 @@ def _dedupe(path: tuple[str, ...]) -> list[str]:
 
 
 def check_semantics(mapping: BaseMapping, path: Path, report: Report,
-                    options: CertifyOptions) -> None:
+                    options: CertifyOptions, values: bool = True) -> None:
     """Header kind vs extension, observatory, and rmap match values vs _ld.tpn values."""
     ext = path.suffix.lower()
     kind = str(mapping.header.get("mapping", "")).upper()
@@ -85,7 +128,8 @@ def check_semantics(mapping: BaseMapping, path: Path, report: Report,
                f"extension {ext!r} requires {KIND_BY_EXT[ext]!r}")
     if isinstance(mapping, ReferenceMapping):
         _check_classes(mapping, report)
-        _check_match_values(mapping, report, options)
+        if values:
+            _check_match_values(mapping, report, options)
         check_special_cases(mapping, report)
 
 
@@ -98,11 +142,21 @@ def _check_classes(mapping: ReferenceMapping, report: Report) -> bool:
         return True
     if len(classes) == len(parkey):
         return True
+    show = parameter_display(mapping)
     first = parkey[0] if parkey and isinstance(parkey[0], (tuple, list)) else ()
-    head = f"{classes[0] if classes else 'Match'}({', '.join(repr(p) for p in first)})"
-    report("ERROR", f"{head} : Length mismatch between rmap parkey: \"{tuple(parkey)!r}\" and "
-           f"rmap classes header fields \"{tuple(classes)!r}\" in {mapping.basename!r}")
+    head = f"{classes[0] if classes else 'Match'}({', '.join(repr(show(p)) for p in first)})"
+    shown = tuple(tuple(show(p) for p in level) if isinstance(level, (tuple, list)) else level
+                  for level in parkey)
+    report("ERROR", Unprefixed(f"{head} : Length mismatch between rmap parkey: \"{shown!r}\" "
+                               f"and rmap classes header fields \"{tuple(classes)!r}\""))
     return False
+
+
+def parameter_display(mapping: BaseMapping) -> Callable[[str], str]:
+    """How messages name a parameter of ``mapping`` (JWST adds the FITS keyword)."""
+    if mapping.observatory.lower() == "jwst":
+        return lambda name: jwst_core.display_name(str(name).upper())
+    return str
 
 
 def valid_values(mapping: ReferenceMapping, options: CertifyOptions) -> dict[str, Any]:
@@ -136,7 +190,10 @@ def _check_match_values(mapping: ReferenceMapping, report: Report,
     valid = valid_values(mapping, options)
     if not valid:
         return
-    head = f"Match({', '.join(repr(p) for p in mapping.parkey[0])})"
+    show = parameter_display(mapping)
+    # crds names the first parameter as messages do and the others as the rmap writes them
+    names = [str(p) for p in mapping.parkey[0]]
+    head = f"Match{tuple(show(p) if i == 0 else p for i, p in enumerate(names))!r}"
     for key in selector.entries:
         values = key if isinstance(key, tuple) else (key,)
         for param, value in zip(params, values, strict=False):
@@ -147,8 +204,14 @@ def _check_match_values(mapping: ReferenceMapping, report: Report,
                 if _EXEMPT.match(part.strip()) or _ESOTERIC.search(part):
                     continue
                 if not allowed_value(code, part.strip(), allowed):
-                    report("ERROR", f"{head} : {key!r} :  parameter={param.lower()!r} "
-                           f"value={part!r} is not in {tuple(allowed)!r}")
+                    report("ERROR", Unprefixed(
+                        f"{head} : {shown_key(key)!r} :  parameter={show(param)!r} "
+                        f"value={part!r} is not in {shown_values(allowed)!r}"))
+
+
+def shown_key(key: Any) -> tuple[str, ...]:
+    """A Match key as crds shows it: a tuple of conditioned strings (``1062`` -> ``'1062.0'``)."""
+    return tuple(condition_value(v) for v in (key if isinstance(key, tuple) else (key,)))
 
 
 def allowed_value(code: str, value: str, allowed: tuple[str, ...]) -> bool:
@@ -197,8 +260,11 @@ def predecessor_imap(mapping: ReferenceMapping, context: BaseMapping | None
 
 
 def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | None,
-                      report: Report) -> None:
-    """Compare ``mapping`` with its predecessor in ``context`` (TOOLS.md §5.1 step 4)."""
+                      report: Report, shown: str | None = None,
+                      load: Callable[[str], ParsedMapping] | None = None) -> None:
+    """Compare ``mapping`` with its predecessor in ``context`` (TOOLS.md §5.1 step 4): the
+    warnings of ``crds diff``'s certify rules over the logical differences, nested mappings
+    included (``load`` reads a nested mapping by name)."""
     old = predecessor(mapping, context)
     ctx_name = context.basename if context is not None else "none"
     if old is None and isinstance(mapping, ReferenceMapping):
@@ -212,73 +278,37 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
         return
     if old.basename == path.name:
         return
+    where = shown or (f"./{path.name}" if not str(path).startswith(("/", ".")) else str(path))
+    if isinstance(mapping, InstrumentContext) and len(path.stem.split("_")) > 3:
+        # crds reads <obs>_<instr>_<type>_<serial> from such a name and finds no type
+        report("ERROR", f"Validation error : Failed to determine {mapping.observatory!r} "
+               f"instrument or reftype for {where!r} : 'Invalid or missing header key "
+               "'filekind''")
+        return
     report("INFO", f"Mapping {path.name!r} corresponds to {old.basename!r} from context "
            f"{ctx_name!r} for checking mapping differences.")
     report("INFO", f"Checking diffs from {old.basename!r} to {path.name!r}")
-    where = f"./{path.name}" if not str(path).startswith(("/", ".")) else str(path)
-    if tuple(old.parkey) != tuple(mapping.parkey):  # as crds: rows are then not compared
-        levels = list(zip(old.parkey, mapping.parkey, strict=False))
-        before, after = next(((a, b) for a, b in levels if tuple(a) != tuple(b)),
-                             (old.parkey, mapping.parkey))
-        report("WARNING", f"Different lookup parameters ({where!r},) different parameter "
-               f"lists  {tuple(before)!r} : {tuple(after)!r}")
-        return
-    if isinstance(mapping, ReferenceMapping) and isinstance(old, ReferenceMapping):
-        _rmap_differences(old, mapping, where, report)
-    elif not isinstance(mapping, ReferenceMapping):
-        new_selector = {str(k).lower(): v for k, v in
-                        mapping.selector.items()}  # type: ignore[attr-defined]
-        for key, value in old.selector.items():  # type: ignore[attr-defined]
-            new_value = new_selector.get(str(key).lower())
-            if new_value is None:
-                report("WARNING", f"Deletion at ({where!r}, {key!r}) deleted terminal "
-                       f"{value!r}")
-            elif new_value != value:
-                _replacement(f"({where!r}, ({str(key).lower()!r},))", value, new_value,
-                             report)
+    loaded = {old.basename: old.parsed, str(path): mapping.parsed}
 
+    def read(name: str) -> ParsedMapping:
+        if name in loaded:
+            return loaded[name]
+        if load is None:
+            raise CrdsError(f"cannot read mapping {name!r}")
+        return load(name)
 
-def _rmap_differences(old: ReferenceMapping, new: ReferenceMapping, where: str,
-                      report: Report) -> None:
-    old_sel, new_sel = old.parsed.selector, new.parsed.selector
-    if isinstance(old_sel, SelectorCall) and isinstance(new_sel, SelectorCall) and (
-            old_sel.class_name != new_sel.class_name):
-        report("WARNING", f"Different classes at ({where!r},) : {old_sel.class_name!r} vs "
-               f"{new_sel.class_name!r}")
-        return
-    old_rows = dict(rowlib.flatten(old_sel))
-    new_rows = dict(rowlib.flatten(new_sel))
-    old_first = {k[0] for k in old_rows if k}
-    new_first = {k[0] for k in new_rows if k}
-    for key, value in new_rows.items():
-        if key and key[0] not in old_first:
-            for name in rowlib.terminal_names(value):
-                report("WARNING", f"Rule change at ({where!r}, {', '.join(map(repr, key))}) "
-                       f"added Match rule for {name!r}")
-    for key, value in old_rows.items():
-        at = f"({where!r}, {', '.join(map(repr, key))})"
-        if key and key[0] not in new_first:
-            for name in rowlib.terminal_names(value):
-                report("WARNING", f"Rule change at {at} deleted Match rule for {name!r}")
-        elif key not in new_rows:
-            for name in rowlib.terminal_names(value):
-                report("WARNING", f"Deletion at {at} deleted terminal {name!r}")
-        elif new_rows[key] != value:
-            _replacement(at, value, new_rows[key], report)
-
-
-def _replacement(at: str, old: Any, new: Any, report: Report) -> None:
-    if not isinstance(old, str) or not isinstance(new, str):
-        return
-    if not old.strip() or not new.strip():
-        report("WARNING", f"Unusual replacement at {at} {old!r} --> {new!r}")
-        return
     try:
-        is_newer = newer(new, old)
-    except (NameComparisonError, ValueError):
+        diffs = logical_diffs(old.basename, str(path), read, shown=(old.basename, where))
+    except Exception as exc:  # noqa: BLE001 - a nested mapping that cannot be read
+        report("WARNING", f"Failed checking differences from {old.basename!r} to "
+               f"{where!r} : {exc}")
         return
-    if not is_newer:
-        report("WARNING", f"Reversion at {at} replaced {old!r} with {new!r}")
+    show = parameter_display(mapping)
+    for warning in check_diffs(diffs):
+        if warning.startswith("Different lookup parameters") and show is not str:
+            warning = re.sub(r"'(META\.[A-Z0-9_.]+)'",
+                             lambda m: repr(show(m.group(1))), warning)
+        report("WARNING", warning)
 
 
 def check_references(mapping: BaseMapping, report: Report, options: CertifyOptions
@@ -297,10 +327,10 @@ def check_references(mapping: BaseMapping, report: Report, options: CertifyOptio
 
 
 def child_paths(mapping: BaseMapping, options: CertifyOptions, given: dict[str, str],
-                report: Report, shown: str | None = None) -> list[str]:
+                report: Report, shown: str | None = None) -> list[str] | None:
     """Paths of the direct sub-mappings: a file given on the command line, else the cache.
-    A sub-mapping found in neither is an error and no sub-mapping is certified (like CRDS,
-    files merely lying beside the mapping do not count)."""
+    A sub-mapping found in neither is an error, and None is returned (like CRDS, files merely
+    lying beside the mapping do not count)."""
     if isinstance(mapping, ReferenceMapping):
         return []
     names = [v for v in mapping.selector.values()  # type: ignore[attr-defined]
@@ -318,7 +348,7 @@ def child_paths(mapping: BaseMapping, options: CertifyOptions, given: dict[str, 
             report("ERROR", f"Problem loading submappings of {shown or mapping.basename!r} : "
                    f"{problem}")
             report("ERROR", f"Validation error : {problem}")
-            return []
+            return None
     return paths
 
 

@@ -16,6 +16,7 @@ from ..observatories.definitions import Constraint, DefinitionError, Observatory
 from . import jwst_core, synphot, validators
 from .constraints import ArrayInfo, ConstraintChecker
 from .context import CertifyOptions, definition_for
+from .libwarnings import report_warnings
 from .synphot import PreviousFiles
 from .tables import check_table
 
@@ -41,29 +42,31 @@ def file_format(path: str) -> str:
         return "UNKNOWN"
 
 
-def check_loadable(path: str, kind: str, report: Report) -> bool:
-    """Format-level checks: FITS verify, JSON/YAML/ASDF parse. False stops the file."""
+def check_loadable(path: str, kind: str, report: Report, seen: set[str] | None = None) -> bool:
+    """Format-level checks: FITS verify, JSON/YAML/ASDF parse. False stops the file.
+    ``seen``: library warnings already reported for the file."""
     if kind == FITS:
         from .fitsdata import verify_fits
 
-        ok = verify_fits(path, report)
+        ok = verify_fits(path, report, seen)
         if ok:
             report("INFO", f"FITS file {os.path.basename(path)!r} conforms to FITS standards.")
         return ok
     if kind in (JSON, YAML):
         try:
             with open(path, encoding="utf-8") as stream:
-                text = stream.read()
-            if kind == JSON:
-                data = json.loads(text)
-            else:
-                import yaml
+                if kind == JSON:
+                    data = json.loads(stream.read())
+                else:
+                    import yaml
 
-                data = yaml.safe_load(text)
+                    data = yaml.safe_load(stream)
         except Exception as exc:  # noqa: BLE001
-            what = "JSON" if kind == JSON else "YAML"
-            report("ERROR", f"Validation error : {what} wouldn't load from {path!r} : "
-                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            if kind == YAML:  # the parser's own message, which names the file and line
+                report("ERROR", f"Validation error : {exc}")
+            else:
+                report("ERROR", f"Validation error : JSON wouldn't load from {path!r} : "
+                       f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             return False
         if not isinstance(data, dict):
             report("ERROR", "Validation error : string indices must be integers, not 'str'")
@@ -79,10 +82,9 @@ def check_loadable(path: str, kind: str, report: Report) -> bool:
                     handle.tree  # noqa: B018 - force the tree to load
             except Exception as exc:  # noqa: BLE001
                 text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                report("ERROR", f"Validation error : {type(exc).__name__} : {text}")
+                report("ERROR", f"Validation error : {text}")
                 return False
-        for warning in caught:  # the asdf library's warnings become CRDS warnings
-            report("WARNING", f"{warning.category.__name__} : {warning.message}")
+        report_warnings(caught, report, seen)  # the asdf library's warnings
     return True
 
 
@@ -149,7 +151,8 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
     if kind == "UNKNOWN":
         report("WARNING", f"No certifier defined for {name!r}")
         return None
-    if not check_loadable(path, kind, report):
+    seen: set[str] = set()
+    if not check_loadable(path, kind, report, seen):
         return None
     try:
         header = read_header(path)
@@ -179,17 +182,26 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
         from .fitsdata import fits_arrays
 
         load_data = any(c.keytype_code == "D" for c in constraints)
-        arrays, columns = fits_arrays(path, load_data)
+        arrays, columns = fits_arrays(path, load_data, report, seen)
     try:
         required = parkeys(ident)
     except ValueError as exc:
-        report("ERROR", f"Validation error : {exc}")
+        problem = str(exc)
+        report("ERROR", f"Validation error : {problem}")
+        if kind == FITS:  # crds still checks the tables, with no comparison reference
+            def failed() -> None:
+                report("WARNING", f"Failed resolving comparison reference for table checks "
+                       f": {problem}")
+
+            _tables(path, ident, definition, report, context_name, failed)
         return ident
 
     def array_check(constraint: Constraint, info: ArrayInfo) -> None:
         synphot.check_array(constraint.values[0][1:], name, header, info, report, previous)
 
-    checker = ConstraintChecker(header, report, arrays, columns, required, array_check)
+    display = jwst_core.display_name if observatory == "jwst" else str
+    checker = ConstraintChecker(header, report, arrays, columns, required, array_check,
+                                display)
     checker.check_all(constraints)
     if kind == FITS:
         def compared() -> str | None:
@@ -202,6 +214,8 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
         problem = jwst_core.datamodels_problem(name, kind, ident.filekind)
         if problem:
             report("ERROR", f"Validation error : {problem}")
+        else:
+            jwst_core.open_with_datamodels(path, kind, ident.filekind, report, seen)
     if certified is not None:
         certified(ident, header)
     return ident

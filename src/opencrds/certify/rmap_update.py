@@ -52,8 +52,9 @@ def shown_values(values: tuple[str, ...]) -> tuple[str, ...]:
 def check_match_values(rmap: ReferenceMapping, header: Mapping[str, str],
                        valid: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
     """The reference's Match parameters must have values the ``_ld.tpn`` allows."""
-    from .mappings import allowed_value
+    from .mappings import allowed_value, parameter_display
 
+    show = parameter_display(rmap)
     for level in rmap.parkey:
         for param in level:
             entry = valid.get(str(param).upper())
@@ -65,14 +66,43 @@ def check_match_values(rmap: ReferenceMapping, header: Mapping[str, str],
                 part = part.strip()
                 if part in _ALWAYS_ALLOWED or allowed_value(code, part, values):
                     continue
-                raise InsertError(f"parameter={str(param)!r} value={part!r} is not in "
+                raise InsertError(f"parameter={show(str(param))!r} value={part!r} is not in "
                                   f"{shown_values(values)!r}")
 
 
+def substituted(header: Mapping[str, str], substitutions: Mapping[str, Any]) -> dict[str, str]:
+    """``header`` with the instrument's value substitutions applied (``substitutions.dat``:
+    ``{PARAMETER: {condition: value}}``, e.g. ACS ``CCDAMP`` ``ABCDALL`` -> ``A|ABCD|B|C|D``)."""
+    from .constraints import build_namespace
+    from .safe_eval import evaluate
+
+    result = dict(header)
+    names = build_namespace(header, {})
+    try:  # a reference's USEAFTER stands for the dataset date the conditions test
+        names["DATE_OBS"], _, names["TIME_OBS"] = reformat_date(
+            str(header.get("USEAFTER", ""))).partition(" ")
+    except ValueError:
+        pass
+    for param, rules in substitutions.items():
+        if not isinstance(rules, Mapping):
+            continue
+        for condition, value in rules.items():
+            try:
+                if evaluate(str(condition), names, {}) is True:
+                    result[str(param).upper()] = str(value)
+                    break
+            except Exception:  # noqa: BLE001,S112 - a condition over absent keywords
+                continue
+    return result
+
+
 def trial_insert(rmap: ReferenceMapping, name: str, header: Mapping[str, str],
-                 valid: Mapping[str, tuple[str, tuple[str, ...]]]) -> Insertion:
-    """Insert reference ``name`` into ``rmap`` by ``header`` (see :func:`insertion_header`);
-    :class:`InsertError` saying why it cannot be."""
+                 valid: Mapping[str, tuple[str, tuple[str, ...]]],
+                 substitutions: Mapping[str, Any] | None = None) -> Insertion:
+    """Insert reference ``name`` into ``rmap`` by ``header`` (see :func:`insertion_header`;
+    ``substitutions`` of the instrument applied first); :class:`InsertError` saying why it
+    cannot be."""
+    header = substituted(header, substitutions or {})
     try:
         check_match_values(rmap, header, valid)
         path = reference_path(rmap.parsed, header)

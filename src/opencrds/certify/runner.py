@@ -13,9 +13,11 @@ from pathlib import Path
 from ..rules.edit import derived_text
 from ..rules.mappings import BaseMapping, ReferenceMapping
 from ..rules.naming import is_mapping
+from . import jwst_core
 from . import mappings as maps
 from .context import (
     CertifyOptions,
+    Unprefixed,
     default_context,
     definition_for,
     no_definitions_message,
@@ -83,7 +85,9 @@ class _Session:
 
     def reporter(self, prefix: list[str]):  # type: ignore[no-untyped-def]
         def report(level: str, message: str) -> None:
-            if level == "ERROR" and prefix:
+            if isinstance(message, maps.Loaded) and len(prefix) > 1:
+                message = f"{prefix[1]} ::  {message}"
+            elif level == "ERROR" and prefix and not isinstance(message, Unprefixed):
                 message = f"{prefix[0]} ::  {message}"
             self.emit(level, message)
         return report
@@ -183,6 +187,17 @@ class _Session:
         except Exception as exc:  # noqa: BLE001 - one error per bad file, then go on
             report("ERROR", f"Validation error : {type(exc).__name__}: {exc}")
 
+    def load_parsed(self, observatory: str):  # type: ignore[no-untyped-def]
+        """``load(name)``: a nested mapping given on the command line, else the cache's."""
+        from ..rules.parser import parse_mapping_text
+
+        def load(name: str):  # type: ignore[no-untyped-def]
+            where = self.given.get(name) or str(maps.mapping_path(name, observatory,
+                                                                  self.options))
+            with open(where, encoding="utf-8") as stream:
+                return parse_mapping_text(stream.read(), os.path.basename(where))
+        return load
+
     # -- trial rmap insertion --
 
     def context_rmap(self, observatory: str, ident: RefIdentity) -> ReferenceMapping | None:
@@ -205,8 +220,11 @@ class _Session:
         useafter = definition.useafter_keyword if definition else "USEAFTER"
         valid = maps.valid_values(rmap, self.options)
         placed = insertion_header(header, useafter)
+        substitutions = (definition.substitutions.get(ident.instrument, {})
+                         if definition else {})
         try:
-            return rmap, trial_insert(rmap, os.path.basename(path), placed, valid)
+            return rmap, trial_insert(rmap, os.path.basename(path), placed, valid,
+                                      substitutions)
         except InsertError as exc:
             raise InsertError(failure_message(os.path.basename(path), rmap, placed,
                                               str(exc))) from None
@@ -259,6 +277,9 @@ class _Session:
             if target is None:
                 return
             self.emit("INFO", f"Inserting {os.path.basename(path)} into {target.basename!r}")
+            if observatory == "jwst":  # the header is read again, and warned about again
+                for key in jwst_core.untranslated_patterns(header):
+                    self.emit("WARNING", jwst_core.untranslated_message(key))
             try:
                 found = self.insertion(path, observatory, ident, header)
             except InsertError as exc:
@@ -284,7 +305,8 @@ class _Session:
     def certify_mapping(self, path: Path, observatory: str, shown: str | None = None,
                         recurse: bool = True) -> None:
         shown = shown or str(path)
-        prefix = [f"instrument='' type='' data={shown!r}"]
+        prefix = [f"instrument='UNKNOWN' type='UNKNOWN' data={shown!r}",
+                  header_prefix(path, shown)]
         report = self.reporter(prefix)
         try:
             mapping = maps.load_mapping(path, report, self.options)
@@ -294,8 +316,13 @@ class _Session:
             prefix[0] = f"instrument={instrument!r} type='' data={shown!r}"
             if maps.missing_submappings(mapping, path, report):
                 return
-            maps.check_semantics(mapping, path, report, self.options)
-            maps.check_differences(mapping, path, self.context(mapping.observatory), report)
+            # as crds, a mapping whose sub-mappings cannot be found is not checked further
+            children = maps.child_paths(mapping, self.options, self.given, report, shown)
+            if children is None:
+                return
+            maps.check_semantics(mapping, path, report, self.options, values=recurse)
+            maps.check_differences(mapping, path, self.context(mapping.observatory), report,
+                                   shown, self.load_parsed(mapping.observatory))
             if isinstance(mapping, ReferenceMapping) and (self.options.exist
                                                           or self.options.deep):
                 found = maps.check_references(mapping, report, self.options)
@@ -303,8 +330,7 @@ class _Session:
                     for ref in found:
                         self.deep.append(str(ref))
             if recurse and not self.options.dont_recurse_mappings:
-                for child in maps.child_paths(mapping, self.options, self.given, report,
-                                                 shown):
+                for child in children:
                     if os.path.basename(child) not in self.done:
                         self.done.add(os.path.basename(child))
                         self.pending.append(child)
@@ -315,6 +341,19 @@ class _Session:
     deep: list[str]
     given: dict[str, str]
     inserted: list[tuple[str, str, RefIdentity, dict[str, str]]]
+
+
+def header_prefix(path: Path, shown: str) -> str:
+    """The message prefix of a mapping named by its header (instrument and type)."""
+    from ..rules.parser import parse_mapping_text
+
+    try:
+        header = parse_mapping_text(path.read_text(encoding="utf-8"), path.name).header
+    except Exception:  # noqa: BLE001 - a mapping that does not parse names nothing
+        header = {}
+    instrument = str(header.get("instrument", "UNKNOWN")).upper()
+    filekind = str(header.get("filekind", "")).upper()
+    return f"instrument={instrument!r} type={filekind!r} data={shown!r}"
 
 
 def certify_files(files: list[str], options: CertifyOptions | None = None) -> CertifyResult:

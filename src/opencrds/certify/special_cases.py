@@ -90,13 +90,17 @@ def check_special_cases(mapping: ReferenceMapping, report: Report) -> None:
         if parts is not None:
             cases.append((key, parts))
     globs = [(k, p) for k, p in cases if any(v is not None and len(v) > 1 for v in p)]
+    from .context import Unprefixed
+    from .mappings import parameter_display, shown_key
+
+    show = parameter_display(mapping)
     params = mapping.parkey[0] if mapping.parkey else ()
-    head = f"Match({', '.join(repr(p) for p in params)})"
+    head = f"Match{tuple(show(str(p)) for p in params)!r}"
     url = f"https://{mapping.observatory.lower()}-crds.stsci.edu/static/users_guide/index.html"
     for key, parts in cases:
         for other, other_parts in globs:
             if is_special_case(parts, other_parts):
-                report("ERROR", f"{head} : {key!r} : in {mapping.basename!r}\n"
+                report("ERROR", Unprefixed(f"{head} : {shown_key(key)!r} :\n"
                        f"{'-' * 40}\nMatch case\n{_show(key, selector.entries[key])}\n"
                        f"is an equal weight special case of\n"
                        f"{_show(other, selector.entries[other])}\n"
@@ -104,5 +108,5 @@ def check_special_cases(mapping: ReferenceMapping, report: Report) -> None:
                        "with different parameter values which coincide with an existing "
                        "category.\nFor some parameter sets, CRDS interprets both matches as "
                        "equally good.\nFor more explanation, see the file submission section "
-                       f"of the CRDS server user's guide here:\n{url}\n{'-' * 40}")
+                       f"of the CRDS server user's guide here:\n{url}\n{'-' * 40}"))
                 break

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .constraints import ArrayInfo
+from .context import Unprefixed
 
 Report = Callable[[str, str], None]
 #: The names of the comparison context's files for one synphot type and COMPNAME.
@@ -75,8 +76,8 @@ def check_graph(name: str, table: Any, report: Report) -> None:
         return
     bad = disconnected_rows([int(v) for v in innodes], [int(v) for v in outnodes])
     if bad:
-        report("ERROR", f"TMG {name!r} contains disconnected rows at indexes: "
-               f"{', '.join(map(str, bad))}")
+        report("ERROR", Unprefixed(f"TMG contains disconnected rows at indexes: "
+                                   f"{', '.join(map(str, bad))}"))
 
 
 # ---- lookup tables ------------------------------------------------------------------------
@@ -107,8 +108,8 @@ def check_lookup(name: str, table: Any, report: Report) -> None:
     for index, (comp, filename) in enumerate(zip(compnames, filenames, strict=True)):
         problem = filename_problem(_text(comp), _text(filename))
         if problem:
-            report("ERROR", f"Malformed FILENAME value at index {index} ({problem}) in "
-                   f"{name!r}")
+            report("ERROR", Unprefixed(f"Malformed FILENAME value at index {index} "
+                                       f"({problem})"))
 
 
 # ---- component tables -----------------------------------------------------------------------
@@ -125,14 +126,14 @@ def check_component(validator: str, name: str, header: Mapping[str, str], table:
     filekind, suffix = _KINDS[validator]
     version = filename_version(name, suffix)
     if version is None:
-        report("ERROR", f"Invalid filename {name!r}: must end in _###_{suffix}.fits")
+        report("ERROR", Unprefixed(f"Invalid filename: must end in _###_{suffix}.fits"))
     elif previous is not None:
         compname = _text(header.get("COMPNAME", ""))
         versions = [v for v in (filename_version(os.path.basename(f), suffix)
                                 for f in previous(filekind, compname)) if v is not None]
         if versions and version <= max(versions):
-            report("ERROR", f"New filename version ({version:03d}) of {name!r} must exceed "
-                   f"previous version ({max(versions):03d})")
+            report("ERROR", Unprefixed(f"New filename version ({version:03d}) must exceed "
+                                       f"previous version ({max(versions):03d})"))
     if filekind == "thruput":
         values = _column(table, "THROUGHPUT")
         if values:
