@@ -37,7 +37,11 @@ def accepts(value: Any, annotation: Any) -> bool:
         return any(accepts(value, option) for option in get_args(annotation))
     if origin is list:
         (item,) = get_args(annotation) or (Any,)
-        return isinstance(value, list) and all(accepts(v, item) for v in value)
+        if not isinstance(value, list):
+            return False
+        if _text_type(item):  # the common list of names, without a call per item
+            return all(isinstance(v, str) for v in value)
+        return all(accepts(v, item) for v in value)
     if origin is dict:
         key, item = get_args(annotation) or (Any, Any)
         return isinstance(value, dict) and all(
@@ -87,6 +91,13 @@ class GlobPattern:
         return None
 
 
+def _text_type(annotation: Any) -> bool:
+    """``str`` or ``Annotated[str, ...]``."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation is str
+
+
 def constraint_problem(value: Any, annotation: Any) -> str | None:
     """What breaks an ``Annotated`` constraint inside ``annotation``, or None."""
     origin = get_origin(annotation)
@@ -104,6 +115,16 @@ def constraint_problem(value: Any, annotation: Any) -> str | None:
         return None
     if origin is list and isinstance(value, list):
         (item,) = get_args(annotation) or (Any,)
+        if item is str or item is Any:
+            return None
+        if _text_type(item):  # Annotated[str, ...]: its checks, without a call per item
+            checks = [c.problem for c in get_args(item)[1:] if hasattr(c, "problem")]
+            for check in checks:
+                for index, entry in enumerate(value):
+                    problem = check(entry)
+                    if problem:
+                        return f"item {index} {problem}"
+            return None
         for index, entry in enumerate(value):
             problem = constraint_problem(entry, item)
             if problem:
