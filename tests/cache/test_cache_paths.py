@@ -62,5 +62,19 @@ def test_reference_paths(tmp_path: Path) -> None:
     assert paths.file_path("hst_0729.pmap", None, env) == tmp_path / "mappings/hst/hst_0729.pmap"
 
 
+def test_a_named_file_lives_under_its_own_observatory(tmp_path: Path) -> None:
+    """The observatory a file's name carries wins over the default one (issue 11, item 2)."""
+    env = {"CRDS_PATH": str(tmp_path), "CRDS_READONLY_CACHE": "1"}
+    assert paths.file_path("hst_0611.pmap", "jwst", env) == \
+        tmp_path / "mappings/hst/hst_0611.pmap"
+    assert paths.file_path("roman_wfi_dark_0001.asdf", "jwst", env) == \
+        tmp_path / "references/roman/wfi/roman_wfi_dark_0001.asdf"
+    assert paths.reference_path("jwst_miri_flat_0001.fits", "hst", env, mode="flat") == \
+        tmp_path / "references/jwst/jwst_miri_flat_0001.fits"
+    # names that carry no observatory (HST CDBS names) go where the caller says
+    assert paths.file_path("z2d19237l_1dx.fits", "hst", env) == \
+        tmp_path / "references/hst/cos/z2d19237l_1dx.fits"
+
+
 def test_env_flag() -> None:
     assert paths.env_flag("X", {"X": "True"}) and not paths.env_flag("X", {"X": "0"})

@@ -40,6 +40,17 @@ def observatory_of(name: str) -> str:
     return base.lower()
 
 
+#: Observatories whose files carry their name as a prefix (``roman_wfi_dark_0001.asdf``).
+NAMED_OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
+
+
+def named_observatory(name: str) -> str | None:
+    """The observatory a file's name carries (``hst_0611.pmap`` -> hst), None if it names
+    none (HST CDBS references such as ``z2d19237l_1dx.fits``)."""
+    observatory = observatory_of(name)
+    return observatory if observatory in NAMED_OBSERVATORIES else None
+
+
 def mapping_candidates(name: str, root: str | os.PathLike[str] | None = None,
                        environ: Mapping[str, str] | None = None) -> list[Path]:
     """Paths where the mapping ``name`` may be, most likely first.
@@ -135,9 +146,10 @@ def instrument_of_reference(name: str) -> str:
 def reference_path(name: str, observatory: str | None = None,
                    environ: Mapping[str, str] | None = None, *, mode: str | None = None,
                    instrument: str | None = None) -> Path:
-    """Where the reference ``name`` lives in the cache, by the organisation ``mode``."""
+    """Where the reference ``name`` lives in the cache, by the organisation ``mode``: under
+    the observatory its name carries, else ``observatory``."""
     base = os.path.basename(name)
-    observatory = observatory or observatory_of(base)
+    observatory = named_observatory(base) or observatory or observatory_of(base)
     refdir = branch_dir("references", observatory, environ)
     mode = mode or subdir_mode(observatory, environ)
     if mode == "flat":
@@ -147,12 +159,15 @@ def reference_path(name: str, observatory: str | None = None,
 
 def file_path(name: str, observatory: str | None = None,
               environ: Mapping[str, str] | None = None) -> Path:
-    """The cache path of any CRDS file: mapping, reference or ``server_config``."""
+    """The cache path of any CRDS file: mapping, reference or ``server_config``, under the
+    observatory its name carries (``hst_0611.pmap`` is an HST file whatever the default
+    observatory), else ``observatory``."""
     from ..rules.naming import is_mapping
 
     base = os.path.basename(name)
+    observatory = named_observatory(base) or observatory or observatory_of(base)
     if is_mapping(base):
-        return branch_dir("mappings", observatory or observatory_of(base), environ) / base
+        return branch_dir("mappings", observatory, environ) / base
     if base.endswith(".pkl"):
-        return branch_dir("pickles", observatory or observatory_of(base), environ) / base
+        return branch_dir("pickles", observatory, environ) / base
     return reference_path(base, observatory, environ)

@@ -96,7 +96,8 @@ def _contexts_and_files(args: argparse.Namespace, info: dict[str, Any], client: 
     if args.tpns:
         list_tpns.print_tpns([*args.tpns, *implied], observatory)
     if args.file_properties is not None:
-        list_files.print_properties(args.file_properties, observatory)
+        list_files.print_properties(args.file_properties, observatory,
+                                    lambda: effective_context(observatory, info, client))
 
 
 def build_context(observatory: str, client: Any) -> str:

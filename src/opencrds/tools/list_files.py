@@ -12,6 +12,7 @@ import os
 import pprint
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -285,24 +286,59 @@ def _catalog_info(name: str, observatory: str, client: Any, printer: _Printer) -
 # ---- --file-properties ---------------------------------------------------------------------
 
 
-def print_properties(files: list[str], observatory: str) -> None:
-    """``<instrument> <filekind> <basename>``: mappings from their names, references from
-    their headers (as certify identifies them)."""
-    from ..rules.naming import is_mapping, split_mapping_name
+def print_properties(files: list[str], observatory: str,
+                     default_context: Callable[[], str] | None = None) -> None:
+    """``<instrument> <filekind> <basename>``, as crds answers: mappings and CRDS-style
+    reference names from the name, other names from the rmap of the default context that
+    lists them, else (and paths on disk) from the file's header (as certify identifies it)."""
+    from ..rules.naming import is_mapping, properties_from_reference_name, split_mapping_name
 
+    found: dict[str, tuple[str, str]] | None = None
     for name in files:
         base = os.path.basename(name.removeprefix("crds://"))
+        on_disk = os.path.exists(name) and not name.startswith("crds://")
         try:
             if is_mapping(base):
                 parts = split_mapping_name(base)
                 instrument, filekind = parts.instrument or "", parts.filekind or ""
             else:
-                instrument, filekind = _reference_properties(locate(name, observatory),
-                                                             observatory)
+                try:
+                    ref = properties_from_reference_name(base)
+                    if ref.observatory not in ("hst", "jwst", "roman", "tobs"):
+                        raise ValueError(base)
+                    instrument, filekind = ref.instrument, ref.filekind
+                except ValueError:
+                    if found is None and not on_disk and default_context is not None:
+                        found = _context_properties(default_context())
+                    known = None if on_disk or found is None else found.get(base)
+                    instrument, filekind = known or _reference_properties(
+                        locate(name, observatory), observatory)
         except (CrdsError, OSError, ValueError) as exc:
             log.error("Failed dumping file properties for %r : %s", name, exc)
             continue
         _out(f"{instrument} {filekind} {base}")
+
+
+def _context_properties(context_name: str) -> dict[str, tuple[str, str]]:
+    """``{reference: (instrument, filekind)}`` of every rmap of a context that loads."""
+    from ..client.contexts import load_context
+
+    table: dict[str, tuple[str, str]] = {}
+    try:
+        context = load_context(context_name)
+    except CrdsError:
+        return table
+    for key in context.selector:
+        try:
+            imap = context.child(key)
+            rmaps = [imap.child(kind) for kind in imap.types()
+                     if not imap.is_special(imap.child_name(kind) or "")]
+        except (CrdsError, KeyError):
+            continue
+        for rmap in rmaps:
+            for reference in rmap.reference_name_set():
+                table.setdefault(reference, (rmap.instrument.lower(), rmap.filekind.lower()))
+    return table
 
 
 def _reference_properties(path: str, observatory: str) -> tuple[str, str]:
@@ -311,5 +347,8 @@ def _reference_properties(path: str, observatory: str) -> tuple[str, str]:
     from ..io import read_header
 
     definition = definition_for(observatory, CertifyOptions())
+    if not os.path.exists(path):
+        raise CrdsError(f"Failed to determine {observatory!r} instrument or reftype for "
+                        f"{path!r} : '[Errno 2] No such file or directory: {path!r}'")
     ident = identify(read_header(path), definition, os.path.basename(path))
     return ident.instrument, ident.filekind
