@@ -10,6 +10,7 @@ method's type annotation and :func:`constraint_problem` against the ``Annotated`
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import types
@@ -44,8 +45,13 @@ def accepts(value: Any, annotation: Any) -> bool:
         return all(accepts(v, item) for v in value)
     if origin is dict:
         key, item = get_args(annotation) or (Any, Any)
-        return isinstance(value, dict) and all(
-            accepts(k, key) and accepts(v, item) for k, v in value.items())
+        if not isinstance(value, dict):
+            return False
+        if _text_type(key):
+            keys_fit = all(isinstance(k, str) for k in value)
+        else:
+            keys_fit = all(accepts(k, key) for k in value)
+        return keys_fit and (item is Any or all(accepts(v, item) for v in value.values()))
     if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if annotation is float:
@@ -98,8 +104,18 @@ def _text_type(annotation: Any) -> bool:
     return annotation is str
 
 
+@functools.lru_cache(maxsize=256)
+def _has_checks(annotation: Any) -> bool:
+    """Is there an ``Annotated`` constraint anywhere inside ``annotation``?"""
+    if get_origin(annotation) is Annotated:
+        return True
+    return any(_has_checks(arg) for arg in get_args(annotation))
+
+
 def constraint_problem(value: Any, annotation: Any) -> str | None:
     """What breaks an ``Annotated`` constraint inside ``annotation``, or None."""
+    if not _has_checks(annotation):
+        return None
     origin = get_origin(annotation)
     if origin is Annotated:
         base, *checks = get_args(annotation)
@@ -157,6 +173,11 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
+def _plain_text(text: str) -> bool:
+    """The common case, cheaply: short ASCII without NUL (keywords, values, names)."""
+    return len(text) <= 256 and text.isascii() and "\x00" not in text
+
+
 def value_problem(value: Any) -> str | None:
     """What makes a decoded JSON value unfit for any method (too deep, too long a string, a
     NUL, a lone surrogate, a huge integer, a non-finite number), or None. Iterative, so any
@@ -169,15 +190,17 @@ def value_problem(value: Any) -> str | None:
                 return f"is nested deeper than {MAX_DEPTH} levels"
             if isinstance(item, dict):
                 for key in item:
-                    problem = _text_problem(key)
-                    if problem:
-                        return problem
+                    if not _plain_text(key):
+                        problem = _text_problem(key)
+                        if problem:
+                            return problem
                 item = item.values()
             for entry in item:
                 if isinstance(entry, str):
-                    problem = _text_problem(entry)
-                    if problem:
-                        return problem
+                    if not _plain_text(entry):
+                        problem = _text_problem(entry)
+                        if problem:
+                            return problem
                 else:
                     stack.append((entry, depth + 1))
             continue
