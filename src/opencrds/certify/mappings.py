@@ -281,9 +281,10 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
     where = shown or (f"./{path.name}" if not str(path).startswith(("/", ".")) else str(path))
     if isinstance(mapping, InstrumentContext) and len(path.stem.split("_")) > 3:
         # crds reads <obs>_<instr>_<type>_<serial> from such a name and finds no type
-        report("ERROR", f"Validation error : Failed to determine {mapping.observatory!r} "
-               f"instrument or reftype for {where!r} : 'Invalid or missing header key "
-               "'filekind''")
+        report("ERROR", Unprefixed(
+            f"instrument='UNKNOWN' type='UNKNOWN' data={where!r} ::  Validation error : "
+            f"Failed to determine {mapping.observatory!r} instrument or reftype for "
+            f"{where!r} : 'Invalid or missing header key 'filekind''"))
         return
     report("INFO", f"Mapping {path.name!r} corresponds to {old.basename!r} from context "
            f"{ctx_name!r} for checking mapping differences.")
@@ -304,11 +305,28 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
                f"{where!r} : {exc}")
         return
     show = parameter_display(mapping)
-    for warning in check_diffs(diffs):
-        if warning.startswith("Different lookup parameters") and show is not str:
+    for warning in check_diffs(diffs) + _special_reversions(diffs):
+        # crds names the parameters of the mapping certified as messages do, not nested ones
+        if warning.startswith(f"Different lookup parameters ({where!r},)") and show is not str:
             warning = re.sub(r"'(META\.[A-Z0-9_.]+)'",
                              lambda m: repr(show(m.group(1))), warning)
         report("WARNING", warning)
+
+
+def _special_reversions(diffs: list[Any]) -> list[str]:
+    """crds also reports a rule replaced by ``OMIT`` as a reversion (after failing to
+    classify the name)."""
+    from ..rules.diff_analysis import is_mapping_names, lowest_pair_index, message_words
+
+    found = []
+    for diff in diffs:
+        verb, first, second = message_words(diff)
+        if verb == "replaced" and first and (second or "").strip("'") == "OMIT":
+            index = lowest_pair_index(diff)
+            new_name = diff[index][1] if is_mapping_names(diff[index], 2) else ""
+            at = (new_name, *diff[index + 1:-1])
+            found.append(f"Reversion at {at!r} replaced {first.strip(chr(39))!r} with 'OMIT'")
+    return found
 
 
 def check_references(mapping: BaseMapping, report: Report, options: CertifyOptions

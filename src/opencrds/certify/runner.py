@@ -187,13 +187,38 @@ class _Session:
         except Exception as exc:  # noqa: BLE001 - one error per bad file, then go on
             report("ERROR", f"Validation error : {type(exc).__name__}: {exc}")
 
+    def closure(self, children: list[str], observatory: str) -> set[str]:
+        """``children`` and every mapping below them that can be found (given or cached)."""
+        found: set[str] = set()
+        todo = list(children)
+        load = self.load_parsed(observatory)
+        while todo:
+            path = todo.pop()
+            if path in found:
+                continue
+            found.add(path)
+            try:
+                selector = load(os.path.basename(path) if path not in self.given.values()
+                                else path).selector
+            except Exception:  # noqa: BLE001 - reported when it is certified
+                continue
+            if isinstance(selector, dict):
+                for name in selector.values():
+                    if isinstance(name, str) and name.endswith((".imap", ".rmap")):
+                        where = self.given.get(name) or str(
+                            maps.mapping_path(name, observatory, self.options))
+                        if os.path.isfile(where):
+                            todo.append(where)
+        return found
+
     def load_parsed(self, observatory: str):  # type: ignore[no-untyped-def]
         """``load(name)``: a nested mapping given on the command line, else the cache's."""
         from ..rules.parser import parse_mapping_text
 
         def load(name: str):  # type: ignore[no-untyped-def]
-            where = self.given.get(name) or str(maps.mapping_path(name, observatory,
-                                                                  self.options))
+            where = name if os.path.dirname(name) else (
+                self.given.get(name) or str(maps.mapping_path(name, observatory,
+                                                              self.options)))
             with open(where, encoding="utf-8") as stream:
                 return parse_mapping_text(stream.read(), os.path.basename(where))
         return load
@@ -330,7 +355,8 @@ class _Session:
                     for ref in found:
                         self.deep.append(str(ref))
             if recurse and not self.options.dont_recurse_mappings:
-                for child in children:
+                # as crds: the whole closure of sub-mappings, certified in sorted order
+                for child in sorted(self.closure(children, mapping.observatory)):
                     if os.path.basename(child) not in self.done:
                         self.done.add(os.path.basename(child))
                         self.pending.append(child)

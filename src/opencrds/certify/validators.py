@@ -72,10 +72,11 @@ class Advisory(str):
 
 
 def jwstdate(value: str) -> str | None:
-    """``YYYY-MM-DDTHH:MM:SS`` (ISO dates with a space, or without a time, pass too); other
-    parsable dates are an :class:`Advisory` ("Non-compliant date format"), the rest invalid."""
+    """``YYYY-MM-DDTHH:MM:SS`` (or a date alone); other parsable dates, a space for the
+    ``T`` included, are an :class:`Advisory` ("Non-compliant date format"), the rest
+    invalid."""
     text = value.strip()
-    if re.fullmatch(r"\d{4}-\d\d-\d\d([T ]\d\d:\d\d:\d\d(\.\d+)?)?", text):
+    if re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?)?", text):
         return None
     if _anydate(text) or sybdate(text) is None:
         return Advisory(f"Non-compliant date format {value!r} should be "
