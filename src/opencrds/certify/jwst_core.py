@@ -32,10 +32,13 @@ from ..observatories.definitions import Constraint, DefinitionError, Observatory
 log = logging.getLogger("opencrds.certify")
 Report = Callable[[str, str], None]
 
-#: The core constraints documented for JWST's all_all.tpn.
+#: The core constraints documented for JWST's all_all.tpn (and, as crds requires them, the
+#: telescope and description).
 CORE = (
     Constraint("META.USEAFTER", "H", "C", "R", ("&JWSTDATE",)),
     Constraint("META.HISTORY", "H", "C", "R", ()),
+    Constraint("META.TELESCOPE", "H", "C", "R", ()),
+    Constraint("META.DESCRIPTION", "H", "C", "R", ()),
     Constraint("META.MODEL_TYPE", "H", "C",
                "(warning(not(META_REFTYPE.startswith('pars-'))))", ()),
 )
@@ -287,3 +290,27 @@ def open_with_datamodels(path: str, kind: str, filekind: str, report: Report,
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             report("ERROR", f"Validation error : JWST Data Models: {text}")
     report_warnings(caught, report, seen)
+
+
+def asdf_tree_keys(path: str) -> set[str] | None:
+    """The top-level keys of an ASDF file's tree (None if it does not open)."""
+    import warnings
+
+    import asdf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with asdf.open(path, lazy_load=True, memmap=False) as handle:
+                return set(handle.tree)
+        except Exception:  # noqa: BLE001 - a file that does not open was reported already
+            return None
+
+
+#: What crds reports for a JWST ASDF tree without ``history`` (before the keyword checks)
+#: and without ``meta`` (after them, from its ASDF Standard version check).
+NO_ASDF_HISTORY = "Failed reading ASDF history, see ASDF docs on adding history : 'history'"
+
+
+def no_asdf_meta(shown: str) -> str:
+    return f"Checking ASDF Standard version for {shown!r} : 'meta'"

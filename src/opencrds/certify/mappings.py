@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -194,19 +194,28 @@ def _check_match_values(mapping: ReferenceMapping, report: Report,
     # crds names the first parameter as messages do and the others as the rmap writes them
     names = [str(p) for p in mapping.parkey[0]]
     head = f"Match{tuple(show(p) if i == 0 else p for i, p in enumerate(names))!r}"
-    for key in selector.entries:
+    for key in selector.entries:  # as crds, the first bad value of a key is reported
         values = key if isinstance(key, tuple) else (key,)
-        for param, value in zip(params, values, strict=False):
-            if param not in valid:
+        problem = next(_bad_values(params, values, valid), None)
+        if problem is not None:
+            param, part, allowed = problem
+            report("ERROR", Unprefixed(
+                f"{head} : {shown_key(key)!r} :  parameter={show(param)!r} "
+                f"value={part!r} is not in {shown_values(allowed)!r}"))
+
+
+def _bad_values(params: list[str], values: tuple[Any, ...], valid: dict[str, Any]
+                ) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """``(parameter, value, allowed values)`` of each value of a key its type disallows."""
+    for param, value in zip(params, values, strict=False):
+        if param not in valid:
+            continue
+        code, allowed = valid[param]
+        for part in str(value).split("|"):
+            if _EXEMPT.match(part.strip()) or _ESOTERIC.search(part):
                 continue
-            code, allowed = valid[param]
-            for part in str(value).split("|"):
-                if _EXEMPT.match(part.strip()) or _ESOTERIC.search(part):
-                    continue
-                if not allowed_value(code, part.strip(), allowed):
-                    report("ERROR", Unprefixed(
-                        f"{head} : {shown_key(key)!r} :  parameter={show(param)!r} "
-                        f"value={part!r} is not in {shown_values(allowed)!r}"))
+            if not allowed_value(code, part.strip(), allowed):
+                yield param, part, allowed
 
 
 def shown_key(key: Any) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from ..io.formats import ASDF, FITS, JSON, YAML, detect_format
 from ..observatories.definitions import Constraint, DefinitionError, ObservatoryDefinition
 from . import jwst_core, synphot, validators
 from .constraints import ArrayInfo, ConstraintChecker
-from .context import CertifyOptions, definition_for
+from .context import CertifyOptions, Unprefixed, definition_for
 from .libwarnings import report_warnings
 from .synphot import PreviousFiles
 from .tables import check_table
@@ -165,8 +165,13 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
     except ValueError as exc:
         report("ERROR", f"Validation error : {exc}")
         return None
+    tree_keys = None
     if kind == ASDF:
         _asdf_library(header, name, report)
+        if observatory == "jwst":
+            tree_keys = jwst_core.asdf_tree_keys(path)
+            if tree_keys is not None and "history" not in tree_keys:
+                report("ERROR", Unprefixed(jwst_core.NO_ASDF_HISTORY))
     if definition is None:
         return ident
     if observatory != "hst" and not _useafter_ok(header, definition, report):
@@ -216,6 +221,8 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
             report("ERROR", f"Validation error : {problem}")
         else:
             jwst_core.open_with_datamodels(path, kind, ident.filekind, report, seen)
+        if tree_keys is not None and "meta" not in tree_keys:
+            report("ERROR", jwst_core.no_asdf_meta(path))
     if certified is not None:
         certified(ident, header)
     return ident
@@ -248,8 +255,7 @@ def _asdf_library(header: dict[str, str], name: str, report: Report) -> None:
     """An ASDF file written by a development release of the asdf library only warns."""
     version = header.get("ASDF_LIBRARY.VERSION", "UNDEFINED")
     if version != "UNDEFINED" and "dev" in version.lower():
-        report("WARNING", f"File written with dev version of asdf library: {version} "
-               f"({name!r})")
+        report("WARNING", f"File written with dev version of asdf library: {version}")
 
 
 def _tables(path: str, ident: RefIdentity, definition: ObservatoryDefinition,

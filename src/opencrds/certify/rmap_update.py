@@ -102,7 +102,7 @@ def trial_insert(rmap: ReferenceMapping, name: str, header: Mapping[str, str],
     """Insert reference ``name`` into ``rmap`` by ``header`` (see :func:`insertion_header`;
     ``substitutions`` of the instrument applied first); :class:`InsertError` saying why it
     cannot be."""
-    header = substituted(header, substitutions or {})
+    header = _existing_globs(rmap, substituted(header, substitutions or {}))
     try:
         check_match_values(rmap, header, valid)
         path = reference_path(rmap.parsed, header)
@@ -110,6 +110,29 @@ def trial_insert(rmap: ReferenceMapping, name: str, header: Mapping[str, str],
     except RefactorError as exc:
         raise InsertError(str(exc)) from None
     return Insertion(parsed, replaced, replaced or _previous(rmap.parsed, path))
+
+
+def _existing_globs(rmap: ReferenceMapping, header: dict[str, str]) -> dict[str, str]:
+    """An or-glob value (``A|B``) written as the rmap writes the same alternatives in
+    another order, so the reference joins that row instead of a duplicate one."""
+    selector = rmap.parsed.selector
+    if not isinstance(selector, SelectorCall) or selector.class_name != "Match":
+        return header
+    params = [str(p).upper() for p in (rmap.parkey[0] if rmap.parkey else ())]
+    result = dict(header)
+    for index, param in enumerate(params):
+        value = condition_value(result.get(param, "UNDEFINED"))
+        if "|" not in value:
+            continue
+        parts = {p.strip() for p in value.split("|") if p.strip()}
+        for key in selector.entries:
+            fields = key if isinstance(key, tuple) else (key,)
+            if index < len(fields):
+                written = str(fields[index])
+                if {p.strip() for p in condition_value(written).split("|")} == parts:
+                    result[param] = written
+                    break
+    return result
 
 
 def _previous(parsed: ParsedMapping, path: list[Any]) -> str | None:
