@@ -49,29 +49,25 @@ def load_mapping(path: str | Path, report: Report, options: CertifyOptions
         except CrdsError as exc:
             report("ERROR", f"MappingFormatError : {exc}")
             return None
-        lines = text.splitlines()
-        for dup in find_duplicates(text):
-            report("ERROR", Unprefixed(_duplicate_message(dup, lines)))
+    # as crds: the load failure, then the duplicate scan, then the validation error
+    shown = display_name(path)
+    mapping, failure = None, None
     try:
         mapping = _loader_for(path).from_text(text, name)
     except CrdsError as exc:
-        missing = re.search(r"Required header key '([^']+)' is missing", str(exc))
-        expression = re.search(r"invalid expression '.*?': (.+)$", str(exc))
-        if missing:  # crds fails on the missing key itself
-            key = repr(missing.group(1))
-            report("ERROR", f"Problem loading submappings of {display_name(path)!r} : Can't "
-                   f"load file {display_name(path)} : {key}")
-            report("ERROR", f"Validation error : {key}")
-        elif expression:  # a header expression that does not compile, as Python says it
-            problem = f"{expression.group(1)} (<unknown>, line 1)"
-            report("ERROR", Loaded(f"Problem loading submappings of {display_name(path)!r} : "
-                                   f"{problem}"))
-            report("ERROR", Loaded(f"Validation error : {problem}"))
-        else:
-            report("ERROR", f"Failed loading mapping {name!r} : {exc}")
-        return None
+        failure = _load_failure(str(exc), shown)
+        if failure is None:
+            failure = (None, f"Failed loading mapping {name!r} : {exc}")
     except Exception as exc:  # noqa: BLE001 - any malformed mapping is one error
-        report("ERROR", f"Failed loading mapping {name!r} : {type(exc).__name__}: {exc}")
+        failure = (None, f"Failed loading mapping {name!r} : {type(exc).__name__}: {exc}")
+    if failure is not None and failure[0] is not None:
+        report("ERROR", failure[0])
+    if not options.dont_parse:
+        lines = text.splitlines()
+        for dup in find_duplicates(text):
+            report("ERROR", Unprefixed(_duplicate_message(dup, lines)))
+    if failure is not None or mapping is None:
+        report("ERROR", failure[1] if failure else f"Failed loading mapping {name!r}")
         return None
     expected = mapping.raw_header.get("sha1sum")
     if expected is None:
@@ -103,6 +99,26 @@ def _duplicate_message(dup: Any, lines: list[str]) -> str:
 
     return (f"Duplicate entry at {where} {dup.key!r} = {value(dup.line)} vs. "
             f"{value(dup.first_line)}")
+
+
+def _load_failure(message: str, shown: str) -> tuple[str, str] | None:
+    """crds's two errors for a mapping that parses but does not load, or None."""
+    missing = re.search(r"Required header key '([^']+)' is missing\.?", message)
+    expression = re.search(r"invalid expression '.*?': (.+)$", message)
+    if missing and missing.group(1) == "parkey":  # crds fails on the key itself
+        key = repr(missing.group(1))
+        return (f"Problem loading submappings of {shown!r} : Can't load file {shown} : {key}",
+                f"Validation error : {key}")
+    if missing:
+        problem = f"Required header key {missing.group(1)!r} is missing."
+    elif expression:  # a header expression that does not compile, as Python says it
+        problem = f"{expression.group(1)} (<unknown>, line 1)"
+        return (Loaded(f"Problem loading submappings of {shown!r} : {problem}"),
+                Loaded(f"Validation error : {problem}"))
+    else:
+        return None
+    return (f"Problem loading submappings of {shown!r} : {problem}",
+            f"Validation error : {problem}")
 
 
 class Loaded(str):
