@@ -20,7 +20,7 @@ def test_missing_required_and_suggested() -> None:
     messages = _run(["LIFE_ADJ H I R", "LITREF H C W", "OPT H C O"], {})
     assert messages == [
         ("ERROR", "Checking 'LIFE_ADJ' : Missing required keyword 'LIFE_ADJ'"),
-        ("WARNING", "Checking 'LITREF' : Missing suggested keyword 'LITREF'"),
+        ("WARNING", "Missing suggested keyword 'LITREF'"),  # as crds words it
     ]
 
 
