@@ -1,6 +1,7 @@
 """``opencrds checksum``: add, verify or (FITS only) remove checksums (TOOLS.md §2.10).
 
-Mappings: *add* rewrites only the ``sha1sum`` line (RULES.md §7); *verify* recomputes it.
+Mappings: *add* rewrites the mapping in canonical form with its ``sha1sum`` (RULES.md §7, §9),
+as crds does; *verify* recomputes it.
 FITS references: CHECKSUM/DATASUM are added, removed or verified through astropy.
 Each bad file gives one ERROR line and the run goes on; the exit status is the error count.
 """
@@ -8,12 +9,15 @@ Each bad file gives one ERROR line and the run goes on; the exit status is the e
 from __future__ import annotations
 
 import argparse
+import ast
 import os
+import re
 import warnings
 
-from ..rules.checksum import update_checksum, verify_checksum
+from ..rules.checksum import verify_checksum
 from ..rules.naming import is_mapping
-from ..rules.parser import parse_mapping_text
+from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
+from ..rules.writer import write_parsed_with_checksum
 from .common import count, log
 from .output import write_text_atomic
 
@@ -41,10 +45,76 @@ def read_text(path: str) -> str:
 
 
 def mapping_add(path: str) -> None:
-    """Set the sha1sum of mapping ``path``; nothing but that line changes."""
+    """Rewrite mapping ``path`` in canonical form with its sha1sum, as crds does: a missing
+    ``sha1sum`` is added, ``#`` comments and hand formatting are not kept. A mapping with a
+    key written twice gets one ERROR per duplicate and is left as it is."""
     text = read_text(path)
-    parse_mapping_text(text, os.path.basename(path))
-    write_text_atomic(path, update_checksum(text))
+    parsed = parse_mapping_text(text, os.path.basename(path))
+    duplicates = duplicate_messages(text, parsed)
+    for message in duplicates:
+        log.error("%s", message)
+    if not duplicates:
+        check_header(parsed)
+        write_text_atomic(path, write_parsed_with_checksum(parsed))
+
+
+class MissingKey(ValueError):
+    """A header key the mapping cannot be loaded without (shown as crds shows it)."""
+
+
+def check_header(parsed: ParsedMapping) -> None:
+    """Raise :class:`MissingKey` for the first header key crds needs to load the mapping."""
+    if parsed.filename.endswith(".rmap") and "parkey" not in parsed.header:
+        raise MissingKey("'parkey'")  # an rmap's selector needs it before the header check
+    for key in ("mapping", "parkey", "name", "derived_from"):
+        if key not in parsed.header:
+            raise MissingKey(f"Required header key '{key}' is missing.")
+
+
+def duplicate_messages(text: str, parsed: ParsedMapping) -> list[str]:
+    """``Duplicate entry at <where> <key> = <second> vs. <first>`` for every key written twice
+    (the parser keeps the last one); a nested selector's value is shown by its class name."""
+    from ..certify.duplicates import find_duplicates
+
+    lines = text.splitlines()
+    messages = []
+    for dup in find_duplicates(text):
+        path = [part for i, part in enumerate(dup.path) if not i or part != dup.path[i - 1]]
+        if path[:1] == ["header"]:
+            where = f"header {dup.key!r}"
+        else:
+            where = " ".join(["selector", *_enclosing(parsed.selector, path[1:]), repr(dup.key)])
+        second, first = (_entry_value(lines[n - 1]) for n in (dup.line, dup.first_line))
+        messages.append(f"Duplicate entry at {where} = {second} vs. {first}")
+    return messages
+
+
+def _enclosing(selector: object, keys: list[str]) -> list[str]:
+    """``Class(key)`` for each selector level around a duplicate, from the keys' reprs."""
+    found = []
+    for key_text in keys:
+        if not isinstance(selector, SelectorCall):
+            break
+        found.append(f"{selector.class_name}({key_text})")
+        try:
+            key = ast.literal_eval(key_text)
+        except (ValueError, SyntaxError):
+            break
+        selector = selector.entries.get(key)
+    return found
+
+
+def _entry_value(line: str) -> str:
+    """The value of one ``key : value,`` line: the repr of a literal, or the class name of a
+    nested selector (``UseAfter({``)."""
+    nested = re.search(r":\s*([A-Za-z_]\w*)\(\{\s*$", line)
+    if nested:
+        return nested[1]
+    try:
+        (value,) = ast.literal_eval("{" + line.strip().rstrip(",") + "}").values()
+    except (ValueError, SyntaxError, TypeError):
+        return line.split(":", 1)[-1].strip().rstrip(",")
+    return repr(value)
 
 
 def mapping_verify(path: str) -> None:
@@ -110,6 +180,8 @@ def _message(exc: BaseException) -> str:
     """An exception as one line."""
     from .common import one_line
 
+    if isinstance(exc, MissingKey):
+        return str(exc)
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}: '{exc.filename}'"
     return one_line(exc)
