@@ -47,6 +47,7 @@ CHUNK = 8 << 20
 _GEIS_HEADER = re.compile(r"\.r\dh$")
 Progress = Callable[[str, int], None]
 BUNDLE_HEADER = "X-OpenCRDS-Bundle"
+BUNDLE_LIMITS_HEADER = "X-OpenCRDS-Bundle-Limits"
 BUNDLE_TYPE = "application/x-opencrds-bundle"
 BUNDLE_MAX_NAMES = 1000
 BUNDLE_SPLIT_BYTES = 16 << 20
@@ -97,6 +98,8 @@ class Downloader:
         self.client = client or httpx.Client(timeout=httpx.Timeout(60.0, read=600.0),
                                              verify=self._needs_tls())
         self.bundle_url: str | None = None  # learnt from the server's first file download
+        self.bundle_max_names = BUNDLE_MAX_NAMES
+        self.bundle_max_bytes: int | None = None  # the server's limit, when it says one
         self.bundles = self.plugin is None and env_flag_default("OPENCRDS_DOWNLOAD_BUNDLES")
 
     def _needs_tls(self) -> bool:
@@ -125,10 +128,21 @@ class Downloader:
             bundle = response.headers.get(BUNDLE_HEADER, "")
             if bundle.startswith("/") and self.bundle_url is None:
                 self.bundle_url = urllib.parse.urljoin(url, bundle)
+                self._learn_bundle_limits(response.headers.get(BUNDLE_LIMITS_HEADER, ""))
             for block in response.iter_bytes(CHUNK):
                 if progress:
                     progress(name, len(block))
                 yield block
+
+    def _learn_bundle_limits(self, text: str) -> None:
+        """Take the server's ``names=N, bytes=M`` bundle limits (unknown words are ignored)."""
+        for item in text.split(","):
+            key, _, value = item.strip().partition("=")
+            if value.strip().isdigit() and int(value) > 0:
+                if key == "names":
+                    self.bundle_max_names = min(BUNDLE_MAX_NAMES, int(value))
+                elif key == "bytes":
+                    self.bundle_max_bytes = int(value)
 
     def fetch_one(self, name: str, *, ignore_cache: bool = False,
                   progress: Progress | None = None) -> Path:
@@ -227,10 +241,19 @@ class Downloader:
             needed = needed[1:]
             if self.bundle_url is None:
                 return [n for n in wanted if n != first]
+        if self.bundle_max_bytes:
+            # files over half the limit go one by one; then groups of at most half the limit
+            # on average plus one such file never pass the limit
+            half = self.bundle_max_bytes // 2
+            needed = [n for n in needed if self.size(n) <= half]
         sizes = [self.size(n) for n in needed]
+        if not needed:
+            return [n for n in wanted if n != first]
         # parallel bundles only pay when there are many bytes: small files go in one request
         count = min(max(1, jobs), 1 + sum(sizes) // BUNDLE_SPLIT_BYTES)
-        groups = _groups(needed, sizes, count)
+        if self.bundle_max_bytes:
+            count = max(count, -(-sum(sizes) // max(1, self.bundle_max_bytes // 2)))
+        groups = _groups(needed, sizes, count, self.bundle_max_names)
         if len(groups) > 1:
             with ThreadPoolExecutor(min(len(groups), max(1, jobs))) as pool:
                 results = list(pool.map(
@@ -339,14 +362,15 @@ class _Batch:
             self.staged, self.locks, self.bytes = [], [], 0
 
 
-def _groups(names: list[str], sizes: list[int], count: int) -> list[list[str]]:
+def _groups(names: list[str], sizes: list[int], count: int,
+            max_names: int = BUNDLE_MAX_NAMES) -> list[list[str]]:
     """``names`` in about ``count`` groups of similar total size (largest first), each of at
-    most ``BUNDLE_MAX_NAMES``; order within a group follows ``names``."""
-    count = max(count, -(-len(names) // BUNDLE_MAX_NAMES))
+    most ``max_names``; order within a group follows ``names``."""
+    count = max(count, -(-len(names) // max_names))
     totals = [0] * count
     members: list[list[int]] = [[] for _ in range(count)]
     for index in sorted(range(len(names)), key=lambda i: -sizes[i]):
-        group = min((g for g in range(count) if len(members[g]) < BUNDLE_MAX_NAMES),
+        group = min((g for g in range(count) if len(members[g]) < max_names),
                     key=lambda g: (totals[g], len(members[g])))
         totals[group] += sizes[index] + 512  # a per-file cost, so small files spread too
         members[group].append(index)
