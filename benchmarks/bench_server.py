@@ -89,6 +89,19 @@ def start_server(cache: Path, observatory: str, workers: int, home: Path,
     raise SystemExit("opencrds serve did not become healthy")
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by the workers of the server ``pid`` (Linux), else None."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def stop_server(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:
@@ -158,7 +171,8 @@ def client(url: str, context: str, requests: list, start: Any, out: Any) -> None
     out.put((latencies, errors))
 
 
-def run_clients(url: str, context: str, requests: list, clients: int) -> dict[str, Any]:
+def run_clients(url: str, context: str, requests: list, clients: int,
+                server_pid: int | None = None) -> dict[str, Any]:
     context_ = multiprocessing.get_context("spawn")
     start, out = context_.Event(), context_.Queue()
     processes = [context_.Process(target=client, args=(url, context, requests, start, out))
@@ -166,10 +180,12 @@ def run_clients(url: str, context: str, requests: list, clients: int) -> dict[st
     for process in processes:
         process.start()
     time.sleep(0.5)
+    cpu_before = server_cpu_seconds(server_pid) if server_pid else None
     began = time.perf_counter()
     start.set()
     results = [out.get() for _ in processes]
     elapsed = time.perf_counter() - began
+    cpu_after = server_cpu_seconds(server_pid) if server_pid else None
     for process in processes:
         process.join()
     latencies = sorted(t for lat, _ in results for t in lat)
@@ -179,17 +195,20 @@ def run_clients(url: str, context: str, requests: list, clients: int) -> dict[st
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         "errors": sum(e for _, e in results),
+        "server_cpu_ms": (None if cpu_before is None or cpu_after is None
+                          else 1000 * (cpu_after - cpu_before) / len(latencies)),
     }
 
 
 def table(rows: list[dict[str, Any]], observatory: str, context: str, workers: str) -> str:
     lines = ["| observatory | context | server workers | client processes | requests | "
-             "headers/s | p50 ms | p99 ms | error answers |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "headers/s | p50 ms | p99 ms | server CPU ms/request | error answers |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
+        cpu = "-" if row["server_cpu_ms"] is None else f"{row['server_cpu_ms']:.2f}"
         lines.append(f"| {observatory} | {context} | {workers} | {row['clients']} | "
                      f"{row['requests']} | {row['headers_per_s']:.0f} | {row['p50_ms']:.1f} | "
-                     f"{row['p99_ms']:.1f} | {row['errors']} |")
+                     f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} |")
     return "\n".join(lines)
 
 
@@ -230,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             rows = []
             for clients in (int(c) for c in args.clients.split(",")):
                 print(f"{clients} client(s) x {count} requests...", file=sys.stderr)
-                rows.append(run_clients(url, context, requests, clients))
+                rows.append(run_clients(url, context, requests, clients,
+                                        process.pid if process is not None else None))
         finally:
             if process is not None:
                 stop_server(process)

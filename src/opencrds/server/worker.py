@@ -12,6 +12,11 @@ request or to read a response, do not hold up anyone else. gunicorn's ``keepaliv
 - any single wait for the client to send or to take bytes is bounded by it too.
 
 A connection past one of these limits is closed (the body case answered with ``408``).
+
+Django's database connections are per greenlet, i.e. per client connection. They are closed
+when the client's connection ends, and right after a request while more than
+``KEPT_DATABASE_CONNECTIONS`` client connections of the worker hold one, so many kept-alive
+clients do not pile up idle PostgreSQL connections.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from gunicorn.workers.ggevent import GeventWorker
 
 log = logging.getLogger("opencrds.server")
 
+KEPT_DATABASE_CONNECTIONS = 4
+
 _TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain"
               b"\r\nContent-Length: 35\r\n\r\nrequest body not received in time.\n")
 
@@ -36,15 +43,35 @@ class _BodyTimeout(Exception):
 class Worker(GeventWorker):
     """gunicorn's gevent worker with a bounded body read and per-operation socket timeouts."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.database_holders: set[Any] = set()  # greenlets keeping a database connection
+
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
         try:
             super().handle(listener, client, addr)
         finally:
-            from django.db import connections
+            self._release_database(always=True)
 
-            connections.close_all()  # this connection's (greenlet's) database connections
+    def _release_database(self, always: bool) -> None:
+        """Close this greenlet's database connections if it is done or too many are kept."""
+        from django.db import connections
+
+        current = gevent.getcurrent()
+        if any(c.connection is not None for c in connections.all(initialized_only=True)):
+            self.database_holders.add(current)
+        if always or len(self.database_holders) > KEPT_DATABASE_CONNECTIONS:
+            if current in self.database_holders:
+                connections.close_all()
+            self.database_holders.discard(current)
 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> bool:
+        try:
+            return self._handle_request(listener_name, req, sock, addr)
+        finally:
+            self._release_database(always=False)
+
+    def _handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> bool:
         sock.settimeout(self.cfg.keepalive)
         try:
             self._buffer_body(req)
@@ -56,7 +83,12 @@ class Worker(GeventWorker):
                 except OSError:
                     pass
             raise StopIteration from None
-        return super().handle_request(listener_name, req, sock, addr)
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        except TimeoutError:  # the client took nothing of the response for the read timeout
+            log.info("closed a connection from %s: it stopped reading the response",
+                     _peer(addr))
+            raise StopIteration from None
 
     def _buffer_body(self, req: Any) -> None:
         """Read the whole request body (within the read timeout) before the application runs."""
