@@ -68,6 +68,10 @@ def check_loadable(path: str, kind: str, report: Report, seen: set[str] | None =
                 report("ERROR", f"Validation error : JSON wouldn't load from {path!r} : "
                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             return False
+        if isinstance(data, list):
+            report("ERROR", f"Validation error : Can't identify instrument of "
+                   f"{os.path.basename(path)!r} : 'No instrument keyword defined in header.'")
+            return False
         if not isinstance(data, dict):
             report("ERROR", "Validation error : string indices must be integers, not 'str'")
             return False
@@ -101,7 +105,12 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
     instrument = instrument.strip().lower()
     if definition is not None and definition.instrument_aliases:
         instrument = definition.instrument_aliases.get(instrument, instrument)
-    if definition is not None and instrument not in definition.instruments:
+    filetype = header.get("FILETYPE", header.get("CDBSFILE", "UNDEFINED"))
+    # as crds: HST names the type by FILETYPE, checked before the instrument
+    by_filetype = (definition is not None and definition.reftype_keyword.upper() == "FILETYPE"
+                   and filetype != "UNDEFINED" and instrument != "synphot")
+    if definition is not None and instrument not in definition.instruments \
+            and not by_filetype:
         raise ValueError(f"Can't identify instrument of {name!r} : Invalid instrument "
                          f"{instrument!r}")
     if instrument == "synphot" and definition is not None:
@@ -113,8 +122,12 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
     reftype = next((header[k] for k in _TYPE_KEYS if header.get(k, "UNDEFINED") != "UNDEFINED"),
                    None)
     if reftype is not None:
-        return RefIdentity(instrument, reftype.strip().lower())
-    filetype = header.get("FILETYPE", header.get("CDBSFILE", "UNDEFINED"))
+        kind = reftype.strip().lower()
+        if (definition is not None and not by_filetype
+                and (instrument, kind) not in definition.types):
+            keyword = definition.reftype_keyword.upper()
+            raise ValueError(f"Can't identify {keyword} of {name!r}")
+        return RefIdentity(instrument, kind)
     if definition is not None:
         if filetype != "UNDEFINED":
             try:
@@ -200,6 +213,12 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
 
             _tables(path, ident, definition, report, context_name, failed)
         return ident
+    if kind == FITS:
+        from .fitsdata import has_asdf_extension
+
+        if has_asdf_extension(path):
+            report("ERROR", "FITS files must not include an ASDF extension")
+            return ident
 
     def array_check(constraint: Constraint, info: ArrayInfo) -> None:
         synphot.check_array(constraint.values[0][1:], name, header, info, report, previous)

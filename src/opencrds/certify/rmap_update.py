@@ -3,7 +3,7 @@
 As crds does without ``-z``: each reference certified is placed, by its header, into the
 rmap of its type in the comparison context. A match value the type's ``_ld.tpn`` constraints
 do not allow makes the insertion fail. The insertion also tells which reference a new table
-replaces or follows, the one its modes are compared with.
+replaces, the one its modes are compared with.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..rules.edit import RefactorError, insert_reference, reference_path
+from ..rules.edit import RefactorError, insert_reference
 from ..rules.mappings import ReferenceMapping
 from ..rules.parser import ParsedMapping, SelectorCall
 from ..rules.timestamps import reformat_date
@@ -28,11 +28,11 @@ class InsertError(ValueError):
 
 @dataclass(frozen=True)
 class Insertion:
-    """An rmap with a reference inserted, and the reference it replaces or follows."""
+    """An rmap with a reference inserted, and the reference it replaces (the one a new
+    table's modes are compared with, as in crds)."""
 
     parsed: ParsedMapping
     replaced: str | None
-    previous: str | None
 
 
 def insertion_header(header: Mapping[str, str], useafter_keyword: str) -> dict[str, str]:
@@ -105,11 +105,10 @@ def trial_insert(rmap: ReferenceMapping, name: str, header: Mapping[str, str],
     header = _existing_globs(rmap, substituted(header, substitutions or {}))
     try:
         check_match_values(rmap, header, valid)
-        path = reference_path(rmap.parsed, header)
         parsed, replaced = insert_reference(rmap.parsed, name, header)
     except RefactorError as exc:
         raise InsertError(str(exc)) from None
-    return Insertion(parsed, replaced, replaced or _previous(rmap.parsed, path))
+    return Insertion(parsed, replaced)
 
 
 def _existing_globs(rmap: ReferenceMapping, header: dict[str, str]) -> dict[str, str]:
@@ -133,27 +132,6 @@ def _existing_globs(rmap: ReferenceMapping, header: dict[str, str]) -> dict[str,
                     result[param] = written
                     break
     return result
-
-
-def _previous(parsed: ParsedMapping, path: list[Any]) -> str | None:
-    """The reference in effect just before the new one's USEAFTER under the same match."""
-    node: Any = parsed.selector
-    for key in path[:-1]:
-        if not isinstance(node, SelectorCall) or key not in node.entries:
-            return None
-        node = node.entries[key]
-    if not isinstance(node, SelectorCall) or node.class_name != "UseAfter":
-        return None
-    new = str(path[-1])
-    earlier = []
-    for key, value in node.entries.items():
-        try:
-            date = reformat_date(str(key))
-        except ValueError:
-            continue
-        if date < new and isinstance(value, str):
-            earlier.append((date, value))
-    return max(earlier)[1] if earlier else None
 
 
 def failure_message(name: str, rmap: ReferenceMapping, header: Mapping[str, str],

@@ -257,14 +257,14 @@ class _Session:
     def comparison_reference(self, path: str, observatory: str, ident: RefIdentity,
                              header: dict[str, str], report: Report) -> str | None:
         """The cached reference a new table's modes are compared with: the one it replaces
-        or follows in the comparison context."""
+        in the comparison context."""
         try:
             found = self.insertion(path, observatory, ident, header)
         except InsertError as exc:
             report("WARNING", f"Failed resolving comparison reference for table checks "
                    f"{exc}")
             return None
-        name = None if found is None else found[1].previous
+        name = None if found is None else found[1].replaced
         if name is None or name == os.path.basename(path):  # none, or the file itself
             return None
         cached = reference_path(name, observatory, self.options)
