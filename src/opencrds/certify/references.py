@@ -187,7 +187,12 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
                 report("ERROR", Unprefixed(jwst_core.NO_ASDF_HISTORY))
     if definition is None:
         return ident
-    if observatory != "hst" and not _useafter_ok(header, definition, report):
+    try:  # also names the file's instrument and type in later messages
+        required, unknown = parkeys(ident), None
+    except ValueError as exc:
+        required, unknown = frozenset(), str(exc)
+    if observatory != "hst" and unknown is None and \
+            not _useafter_ok(header, definition, report):
         return ident
     constraints = definition.constraints_for(ident.instrument, ident.filekind, "tpn")
     if observatory == "jwst":
@@ -201,10 +206,8 @@ def certify_reference(path: str, observatory: str, options: CertifyOptions, repo
 
         load_data = any(c.keytype_code == "D" for c in constraints)
         arrays, columns = fits_arrays(path, load_data, report, seen)
-    try:
-        required = parkeys(ident)
-    except ValueError as exc:
-        problem = str(exc)
+    if unknown is not None:
+        problem = unknown
         report("ERROR", f"Validation error : {problem}")
         if kind == FITS:  # crds still checks the tables, with no comparison reference
             def failed() -> None:
