@@ -102,7 +102,7 @@ SHIPPED_CATCHES = [
     ("jwst/jwst_miri_ipc.bad-value.fits", "jwst_0541.pmap",
      "Value 'FOO' is not one of ['ANY', 'MIRIFULONG', 'MIRIFUSHORT', 'MIRIMAGE', 'N/A']"),
     ("roman/roman_wfi16_f158_flat_badtype.asdf", "roman_0007.pmap",
-     "Unknown reference type 'badtype'"),
+     "Can't identify ROMAN.META.REFTYPE of 'roman_wfi16_f158_flat_badtype.asdf'"),
 ]
 
 
