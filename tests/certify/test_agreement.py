@@ -38,6 +38,11 @@ RECORDED: dict[str, Any] = json.loads(
 
 #: Files whose counts differ from crds's on purpose, and why (kept strict: fixing one fails).
 DIVERGENCES: dict[str, str] = {
+    "jwst/jwst_miri_distortion_0001.asdf":
+        "crds also requires META.INSTRUMENT.CHANNEL of MIRI distortion references, from the "
+        "miri_all.tpn it generates from the data models; that file is not in the shared "
+        "observatory definitions (a link to itself there), and opencrds's stand-in, from the "
+        "data models' enumerations, does not say CHANNEL is required (7 errors against 8)",
 }
 
 

@@ -311,6 +311,26 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
             f"Failed to determine {mapping.observatory!r} instrument or reftype for "
             f"{where!r} : 'Invalid or missing header key 'filekind''"))
         return
+    if mapping.observatory.lower() == "roman" and \
+            path.name.lower().startswith("roman_") and \
+            _bad_checksum(mapping.parsed, path.read_text(encoding="utf-8")):
+        # crds reads a Roman mapping again, checksum verified, to find its instrument and
+        # type (it does not for HST and JWST mappings)
+        report("ERROR", Unprefixed(
+            f"instrument='UNKNOWN' type='UNKNOWN' data={where!r} ::  Validation error : "
+            f"Failed to determine {mapping.observatory!r} instrument or reftype for "
+            f"{where!r} : 'sha1sum mismatch in {path.name!r}'"))
+        return
+    if isinstance(old, InstrumentContext) and load is not None:
+        for child in old.selector.values():  # crds loads the predecessor checksum-verified
+            if isinstance(child, str) and child.endswith(".rmap"):
+                try:
+                    text = _read_cached(load, child)
+                except (OSError, CrdsError):
+                    continue
+                if text is not None and _bad_checksum(None, text):
+                    report("ERROR", f"Validation error : sha1sum mismatch in {child!r}")
+                    return
     report("INFO", f"Mapping {path.name!r} corresponds to {old.basename!r} from context "
            f"{ctx_name!r} for checking mapping differences.")
     report("INFO", f"Checking diffs from {old.basename!r} to {path.name!r}")
@@ -336,6 +356,26 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
             warning = re.sub(r"'(META\.[A-Z0-9_.]+)'",
                              lambda m: repr(show(m.group(1))), warning)
         report("WARNING", warning)
+
+
+def _bad_checksum(parsed: ParsedMapping | None, text: str) -> bool:
+    """Whether mapping ``text`` has a sha1sum that does not match it."""
+    if parsed is None:
+        try:
+            parsed = parse_mapping_text(text, "<mapping>")
+        except CrdsError:
+            return False
+    expected = parsed.header.get("sha1sum")
+    return expected is not None and expected != mapping_checksum(text)
+
+
+def _read_cached(load: Callable[[str], ParsedMapping], name: str) -> str | None:
+    """The text of a cached mapping, through the loader's file (None if it has none)."""
+    where = getattr(load, "path_of", None)
+    if where is None:
+        return None
+    with open(where(name), encoding="utf-8") as stream:
+        return stream.read()
 
 
 def _special_reversions(diffs: list[Any]) -> list[str]:

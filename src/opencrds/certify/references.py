@@ -99,6 +99,10 @@ def identify(header: dict[str, str], definition: ObservatoryDefinition | None,
                        if header.get(k, "UNDEFINED") != "UNDEFINED"), None)
     if header.get("DBTABLE", "UNDEFINED") != "UNDEFINED":
         instrument = "synphot"  # synphot tables name their type in DBTABLE
+    if instrument is None and definition is not None and \
+            definition.reftype_keyword.upper() != "FILETYPE":
+        raise ValueError(f"Can't identify instrument of {name!r} : 'No instrument keyword "
+                         "defined in header.'")
     if instrument is None:
         raise ValueError(f"Can't determine instrument for {name!r}. CAL references must "
                          "define INSTRUME, SYNPHOT references define DBTABLE.")

@@ -215,12 +215,16 @@ class _Session:
         """``load(name)``: a nested mapping given on the command line, else the cache's."""
         from ..rules.parser import parse_mapping_text
 
-        def load(name: str):  # type: ignore[no-untyped-def]
-            where = name if os.path.dirname(name) else (
+        def path_of(name: str) -> str:
+            return name if os.path.dirname(name) else (
                 self.given.get(name) or str(maps.mapping_path(name, observatory,
                                                               self.options)))
+
+        def load(name: str):  # type: ignore[no-untyped-def]
+            where = path_of(name)
             with open(where, encoding="utf-8") as stream:
                 return parse_mapping_text(stream.read(), os.path.basename(where))
+        load.path_of = path_of  # type: ignore[attr-defined]
         return load
 
     # -- trial rmap insertion --

@@ -51,6 +51,7 @@ def sybdate(value: str) -> str | None:
     text = " ".join(value.split())
     if _date(text.title(), ("%b %d %Y %H:%M:%S", "%b %d %Y %H:%M", "%b %d %Y",
                             "%b %d %Y %I:%M%p", "%b %d %Y %I:%M:%S%p",
+                            "%b %d %Y %I:%M %p", "%b %d %Y %I:%M:%S %p",
                             "%b %d %Y %I:%M:%S:%f%p", "%b %d %Y %H:%M:%S:%f")):
         return None
     if _anydate(text):
