@@ -8,8 +8,9 @@ mission is the first folder under ``crds-test-data`` (``hst``, ``jwst``, ``roman
 the top level are certified as JWST, crds's default observatory.
 
 Writes ``tests/certify/data/crds_certify.json``: per file, the context, exit status, error and
-warning counts and the first line of every ERROR and WARNING message (paths of the shared data
-written as ``$SHARED``)::
+warning counts, every ERROR message and the WARNING messages of the file-reading libraries
+(``<Category>Warning : <module> : ...``), each as one line (paths of the shared data written as
+``$SHARED``)::
 
     .venv/bin/python scripts/record_crds_certify.py [--shared DIR] [--only KEY ...]
 
@@ -33,6 +34,8 @@ OUTPUT = REPO / "tests" / "certify" / "data" / "crds_certify.json"
 MISSIONS = ("hst", "jwst", "roman")
 DEFAULT_MISSION = "jwst"
 _LINE = re.compile(r"^CRDS - (ERROR|WARNING|INFO|DEBUG|FATAL) - {1,2}(.*)$")
+#: A warning of a library that reads files (astropy, asdf, stdatamodels), as certify logs it.
+LIBRARY_WARNING = re.compile(r"^[A-Z]\w*Warning : [\w.]+ : ")
 
 
 def shared_dir(given: str | None = None) -> Path:
@@ -75,8 +78,8 @@ def user_environment(cache: Path, observatory: str) -> dict[str, str]:
 
 
 def parse_output(text: str, shared: Path) -> dict[str, Any]:
-    """Counts and ERROR/WARNING messages of a certify run's log output (see
-    :func:`summary_line`)."""
+    """Counts, ERROR messages and library WARNING messages of a certify run's log output
+    (see :func:`summary_line`)."""
     found: list[tuple[str, list[str]]] = []
     counts = {"errors": 0, "warnings": 0}
     for line in text.splitlines():
@@ -91,7 +94,7 @@ def parse_output(text: str, shared: Path) -> dict[str, Any]:
             counts[summary.group(2)] = int(summary.group(1))
         found.append((level, [message.rstrip()]))
     messages = [[level, normalize(summary_line(lines), shared)] for level, lines in found
-                if level in ("ERROR", "WARNING")]
+                if level == "ERROR" or (level == "WARNING" and LIBRARY_WARNING.match(lines[0]))]
     return {**counts, "messages": messages}
 
 

@@ -89,16 +89,11 @@ def ours(key: str, context: str, test_data: Path, user_env: Any,
     return {"context": context, "exit": status, **RECORD.parse_output(err, test_data.parent)}
 
 
-_LIBRARY_WARNING = re.compile(r"^[A-Z]\w*Warning : [\w.]+ : ")
-
-
 def warning_count(result: dict[str, Any]) -> int:
     """Warnings, each distinct library warning counted once."""
-    library = {text for level, text in result["messages"]
-               if level == "WARNING" and _LIBRARY_WARNING.match(text)}
-    repeats = sum(1 for level, text in result["messages"]
-                  if level == "WARNING" and _LIBRARY_WARNING.match(text))
-    return result["warnings"] - repeats + len(library)
+    library = [text for level, text in result["messages"]
+               if level == "WARNING" and RECORD.LIBRARY_WARNING.match(text)]
+    return result["warnings"] - len(library) + len(set(library))
 
 
 def _normal(text: str) -> str:
