@@ -75,10 +75,13 @@ def _same_date(a: Any, b: str) -> bool:
         return False
 
 
-def reference_path(parsed: ParsedMapping, header: Mapping[str, Any]) -> list[Any]:
+def reference_path(parsed: ParsedMapping, header: Mapping[str, Any], *,
+                   bare_single_keys: bool = False) -> list[Any]:
     """The selector keys at which a reference with ``header`` belongs, one per level.
 
-    Existing keys equal after conditioning are returned as written in the rmap.
+    Existing keys equal after conditioning are returned as written in the rmap. A new key of a
+    one-parameter ``Match`` is a 1-tuple, or with ``bare_single_keys`` the bare value (as
+    ``crds refactor`` writes it).
     """
     levels = _parkey_levels(parsed)
     path: list[Any] = []
@@ -99,6 +102,9 @@ def reference_path(parsed: ParsedMapping, header: Mapping[str, Any]) -> list[Any
         else:
             raise RefactorError(f"cannot insert into a {class_name} selector "
                                 f"(level {depth + 1} of '{parsed.filename}')")
+        if found is None and bare_single_keys and class_name in _MATCH_SELECTORS \
+                and len(new_key) == 1:
+            new_key = new_key[0]
         key = new_key if found is None else found
         path.append(key)
         node = entries.get(key)
@@ -124,12 +130,14 @@ def _nested_class(parsed: ParsedMapping, depth: int) -> str:
 
 
 def insert_reference(parsed: ParsedMapping, reference: str, header: Mapping[str, Any],
-                     *, replace_only: bool = False) -> tuple[ParsedMapping, str | None]:
+                     *, replace_only: bool = False,
+                     bare_single_keys: bool = False) -> tuple[ParsedMapping, str | None]:
     """Place ``reference`` (a basename) by its ``header``; return (new mapping, replaced name).
 
-    ``replace_only`` requires an existing terminal at that place (it is replaced).
+    ``replace_only`` requires an existing terminal at that place (it is replaced);
+    ``bare_single_keys`` as for :func:`reference_path`.
     """
-    path = reference_path(parsed, header)
+    path = reference_path(parsed, header, bare_single_keys=bare_single_keys)
     selector = _copy_selector(parsed.selector)
     node = selector
     replaced = None

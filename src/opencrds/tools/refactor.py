@@ -2,8 +2,11 @@
 
 ``opencrds refactor insert|replace|delete OLD_RMAP NEW_RMAP REFERENCE...``. Like CRDS, the new
 rmap gets ``derived_from`` = the old basename and a fresh sha1sum; its ``name`` is kept unless
-``--set-name`` is given. Each bad reference gives one ERROR and the others are still checked; with any error
-nothing is written (as CRDS). The summary lines follow; the exit status is the error count.
+``--set-name`` is given. A Match value the type's ``_ld.tpn`` does not allow is refused with
+crds's message (:mod:`.refactor_values`); a new one-parameter match key is written bare, as
+crds writes it. Each bad reference gives one ERROR and the others are still checked; with
+any error nothing is written (as CRDS). The summary lines follow; the exit status is the
+error count.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
 from .checksum import local_path, read_text
 from .common import count, log, log_summary, one_line
 from .output import write_text_atomic
+from .refactor_values import ValueRefused, check_values
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,13 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also set the header 'name' to the new rmap's basename")
 
 
+def loaded_rmap(parsed: ParsedMapping) -> Any:
+    """The rmap object of ``parsed`` (its header and parameters; the checksum is not checked)."""
+    from ..client.contexts import get_loader
+
+    return get_loader(ignore_checksum=True).from_text(parsed.text, parsed.filename)
+
+
 def matching_header(parsed: ParsedMapping, header: dict[str, Any]) -> dict[str, Any]:
     """The reference header as the rmap matches it: conditioned, with irrelevant parameters
     (``parkey_relevance``) set to N/A. The USEAFTER keywords are kept."""
-    from ..client.contexts import get_loader
     from ..rules.values import condition_header
 
-    rmap = get_loader(ignore_checksum=True).from_text(parsed.text, parsed.filename)
+    rmap = loaded_rmap(parsed)
     conditioned = condition_header(header)
     matching = dict(rmap.matching_header(conditioned))
     matching.update({k: v for k, v in header.items() if "USEAFTER" in k.upper()})
@@ -56,7 +66,9 @@ def _apply(parsed: ParsedMapping, operation: str, reference: str) -> ParsedMappi
     verb = "Inserting" if operation == "insert" else "Replacing"
     log.info("%s %s into '%s'", verb, base, parsed.filename)
     header = matching_header(parsed, read_header(local_path(reference)))
-    new, replaced = insert_reference(parsed, base, header, replace_only=operation == "replace")
+    check_values(loaded_rmap(parsed), base, header)
+    new, replaced = insert_reference(parsed, base, header, replace_only=operation == "replace",
+                                     bare_single_keys=True)
     if replaced and replaced != base:
         log.info("Replaced %s with %s", replaced, base)
     return new
@@ -79,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:
             if getattr(args, "debug_traceback", False):
                 raise
-            log.error("Refactoring operation FAILED : %s", one_line(exc))
+            message = str(exc) if isinstance(exc, ValueRefused) else one_line(exc)
+            log.error("Refactoring operation FAILED : %s", message)
     if count("ERROR"):
         log_summary()
         return count("ERROR")
