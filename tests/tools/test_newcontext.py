@@ -10,17 +10,23 @@ from pathlib import Path
 
 import pytest
 
-CACHE = Path("/work/shared/data/crds-cache")
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "CRDS_PATH": str(CACHE), "CRDS_MODE": "local",
-       "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"}
-RMAP = CACHE / "mappings" / "hst" / "hst_cos_deadtab_0250.rmap"
-pytestmark = pytest.mark.skipif(not RMAP.exists(), reason="real cache missing")
 
 
-def new_rmap(directory: Path) -> None:
+@pytest.fixture(scope="module")
+def env(crds_cache: Path) -> dict[str, str]:
+    """Both tools offline on the shared cache, which they must not write."""
+    return {**os.environ, "CRDS_PATH": str(crds_cache), "CRDS_MODE": "local",
+            "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"}
+
+
+def deadtab(crds_cache: Path) -> Path:
+    return crds_cache / "mappings" / "hst" / "hst_cos_deadtab_0250.rmap"
+
+
+def new_rmap(crds_cache: Path, directory: Path) -> None:
     """hst_cos_deadtab_0251.rmap: 0250 plus s7g1700hl_dead.fits for FUV after 1997-10-01."""
-    text = RMAP.read_text().replace(
+    text = deadtab(crds_cache).read_text().replace(
         "        '1996-10-01 00:00:00' : 's7g1700gl_dead.fits',\n",
         "        '1996-10-01 00:00:00' : 's7g1700gl_dead.fits',\n"
         "        '1997-10-01 01:01:01' : 's7g1700hl_dead.fits',\n", 1)
@@ -29,23 +35,24 @@ def new_rmap(directory: Path) -> None:
     (directory / "hst_cos_deadtab_0251.rmap").write_text(update_checksum(text))
 
 
-def run(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=ENV, capture_output=True,
+def run(env: dict[str, str], tool: str, *args: str,
+        cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
-def test_like_crds_and_selects(tmp_path: Path) -> None:
+def test_like_crds_and_selects(env: dict[str, str], crds_cache: Path, tmp_path: Path) -> None:
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     for d in (ours, theirs):
         d.mkdir()
-        new_rmap(d)
-    proc = run("opencrds", "newcontext", "hst_0729.pmap", "hst_cos_deadtab_0251.rmap", cwd=ours)
+        new_rmap(crds_cache, d)
+    proc = run(env, "opencrds", "newcontext", "hst_0729.pmap", "hst_cos_deadtab_0251.rmap", cwd=ours)
     assert proc.returncode == 0, proc.stderr
     assert "producing './hst_0730.pmap'" in proc.stderr
     written = sorted(p.name for p in ours.iterdir())
     assert written == ["hst_0730.pmap", "hst_cos_0307.imap", "hst_cos_deadtab_0251.rmap"]
     if (BIN / "crds").exists():
-        oracle = run("crds", "newcontext", "hst_0729.pmap", "hst_cos_deadtab_0251.rmap",
+        oracle = run(env, "crds", "newcontext", "hst_0729.pmap", "hst_cos_deadtab_0251.rmap",
                      cwd=theirs)
         assert oracle.returncode == 0, oracle.stderr
         for name in written:
@@ -53,17 +60,17 @@ def test_like_crds_and_selects(tmp_path: Path) -> None:
         assert proc.stderr == oracle.stderr
     from opencrds.client.contexts import load_context
 
-    pmap = load_context(ours / "hst_0730.pmap", cache=CACHE)
+    pmap = load_context(ours / "hst_0730.pmap", cache=crds_cache)
     header = {"INSTRUME": "COS", "DETECTOR": "FUV", "DATE-OBS": "2000-01-01",
               "TIME-OBS": "00:00:00", "DEADCORR": "PERFORM"}
     best = pmap.get_best_references(header, ["deadtab"])
     assert best["deadtab"] == "s7g1700hl_dead.fits"
 
 
-def test_na_type_and_bad_rmap(tmp_path: Path) -> None:
-    shutil.copy(RMAP, tmp_path / "x.rmap")
+def test_na_type_and_bad_rmap(env: dict[str, str], crds_cache: Path, tmp_path: Path) -> None:
+    shutil.copy(deadtab(crds_cache), tmp_path / "x.rmap")
     (tmp_path / "bad.rmap").write_text("junk")
-    proc = run("opencrds", "newcontext", "hst_0729.pmap", "cos_deadtab_n/a", "bad.rmap",
+    proc = run(env, "opencrds", "newcontext", "hst_0729.pmap", "cos_deadtab_n/a", "bad.rmap",
                "missing.rmap", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.count("ERROR") == 2

@@ -11,22 +11,25 @@ from pathlib import Path
 
 import pytest
 
-SOURCE = Path("/work/shared/data/crds-test-data/hst/s7g1700gl_dead_good_xsum.fits")
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.skipif(not SOURCE.exists(), reason="test data missing")
 NAME = re.compile(r"^[a-z0-9]{3}\d{4}[0-9a-t]l_dead\.fits$")
 
 
+@pytest.fixture
+def source(crds_test_data: Path) -> Path:
+    return crds_test_data / "hst" / "s7g1700gl_dead_good_xsum.fits"
+
+
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CRDS_PATH": "/nonexistent"}
+    env = {**os.environ, "CRDS_PATH": str(cwd / "no-cache")}
     return subprocess.run([str(BIN / "opencrds"), "uniqname", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
-def test_dry_run_and_standard(tmp_path: Path) -> None:
+def test_dry_run_and_standard(source: Path, tmp_path: Path) -> None:
     from astropy.io import fits
 
-    shutil.copy(SOURCE, tmp_path / "s7g1700gl_dead.fits")
+    shutil.copy(source, tmp_path / "s7g1700gl_dead.fits")
     proc = run("--files", "s7g1700gl_dead.fits", "--dry-run", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     match = re.search(r"Would rename './s7g1700gl_dead.fits' --> './(\S+)'", proc.stderr)
