@@ -35,8 +35,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_paths import default_cache
+
 HERE = Path(__file__).resolve().parent
-DEFAULT_CACHE = Path(os.environ.get("OPENCRDS_BENCH_CACHE", "/work/shared/data/crds-cache"))
+DEFAULT_CACHE = default_cache()
 RESULTS = HERE / "results" / "bestrefs_latest.json"
 
 

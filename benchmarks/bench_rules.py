@@ -20,9 +20,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bench_paths import default_cache
+
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "bench_child.py"
-DEFAULT_CACHE = Path(os.environ.get("OPENCRDS_BENCH_CACHE", "/work/shared/data/crds-cache"))
+DEFAULT_CACHE = default_cache()
 RESULTS = HERE / "results" / "latest.json"
 TOOLS = ("crds", "opencrds")
 

@@ -32,9 +32,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench_paths import default_cache
+
 HERE = Path(__file__).resolve().parent
-DEFAULT_CACHE = Path(os.environ.get(
-    "OPENCRDS_BENCH_CACHE", HERE.parents[1] / "shared" / "data" / "crds-cache"))
+DEFAULT_CACHE = default_cache()
 
 
 # ---- server ---------------------------------------------------------------------------------

@@ -37,13 +37,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_paths import default_cache
 from bench_server import rpc, start_server
 
 from opencrds.client.rpc import crds_decode
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CACHE = Path(os.environ.get(
-    "OPENCRDS_BENCH_CACHE", HERE.parents[1] / "shared" / "data" / "crds-cache"))
+DEFAULT_CACHE = default_cache()
 RESULTS = HERE / "results" / "sync_latest.json"
 TOOLS = ("crds", "opencrds")
 
