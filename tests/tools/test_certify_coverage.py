@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -83,15 +82,14 @@ def test_bad_input_is_one_error_and_the_others_go_on(
     assert "tobs_tinstr_tfilekind_0003.rmap" in errors[0] and "x.fits" in errors[1]
 
 
+@pytest.mark.timeout(300)  # a hang guard, not a benchmark
 def test_real_rmaps_by_cache_name_and_path(crds_cache: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     path = crds_cache / "mappings" / "jwst" / "jwst_miri_flat_0038.rmap"
-    start = time.perf_counter()
     code = main(["certify", "--coverage", "--cache", str(crds_cache),
                  "hst_wfc3_darkfile_0390.rmap", "jwst_nircam_flat_0014.rmap", str(path)])
-    elapsed = time.perf_counter() - start
     out = capsys.readouterr().out
-    assert code == 3 and elapsed < 60
+    assert code == 3
     for name in ("hst_wfc3_darkfile_0390.rmap", "jwst_nircam_flat_0014.rmap",
                  "jwst_miri_flat_0038.rmap"):
         assert f"{name}: " in out
@@ -100,12 +98,10 @@ def test_real_rmaps_by_cache_name_and_path(crds_cache: Path,
     assert "shadowed by better rows (MIRIFULONG, N/A, LONG, *, FULL)" in out
 
 
+@pytest.mark.timeout(300)  # a hang guard, not a benchmark
 def test_real_context(crds_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    start = time.perf_counter()
     code = main(["certify", "--coverage", "--cache", str(crds_cache), "hst_0729.pmap"])
-    elapsed = time.perf_counter() - start
     out = capsys.readouterr().out
-    assert elapsed < 90
     assert out.startswith("Coverage of hst_0729.pmap")
     summary = [line for line in out.splitlines() if line.startswith("│ hst_")]
     assert len(summary) > 100
