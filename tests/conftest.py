@@ -46,6 +46,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.oracle)
 
 
+#: Environment variables that change what the tools do; restored around every test.
+TOOL_VARIABLE_PREFIXES = ("CRDS_", "OPENCRDS_")
+
+
+@pytest.fixture(autouse=True)
+def _restore_tool_variables() -> Iterator[None]:
+    """Give every test the ``CRDS_*``/``OPENCRDS_*`` variables the session started with.
+
+    Commands run in-process (``main([...])``) set variables for their run, as a user's shell
+    would see them; without this a variable one test left behind would reach the next test's
+    subprocesses.
+    """
+    saved = {name: value for name, value in os.environ.items()
+             if name.startswith(TOOL_VARIABLE_PREFIXES)}
+    yield
+    for name in [n for n in os.environ if n.startswith(TOOL_VARIABLE_PREFIXES)]:
+        if name not in saved:
+            del os.environ[name]
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared data directory; skips the test when it is absent."""

@@ -2,8 +2,9 @@
 constraint files that apply to mappings and references, and the matching parameters each
 mapping needs, printed as ``crds list`` prints them.
 
-Constraint files come from the observatory definitions named by ``$OPENCRDS_DEFINITIONS_PATH``
-(or registered for a mission defined by data), as ``certify`` finds them.
+Constraint files come from the observatory definitions ``certify`` uses: those named by
+``$OPENCRDS_DEFINITIONS_PATH``, a mission registered from data, else the ones shipped in the
+package.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ def _definition(observatory: str) -> Any:
 
     definition = definition_for(observatory, CertifyOptions())
     if definition is None:
-        raise ToolError(f"No observatory definitions found for {observatory!r}: set "
-                        "OPENCRDS_DEFINITIONS_PATH to the definitions directory")
+        raise ToolError(f"No observatory definitions found for {observatory!r}: none are "
+                        "shipped for it; set OPENCRDS_DEFINITIONS_PATH to its definitions")
     return definition
 
 

@@ -52,10 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: 2 per core, 2..8)")
     parser.add_argument("--read-timeout", type=_positive_seconds, default=DEFAULT_READ_TIMEOUT,
                         metavar="SECONDS",
-                        help="close a connection whose request headers (or, after them, whose "
-                             "body) have not arrived in full within SECONDS, that is idle that "
-                             "long between requests, or that stalls that long while sending or "
-                             f"taking bytes (default: {DEFAULT_READ_TIMEOUT})")
+                        help="close a connection that is slow or idle for SECONDS "
+                             f"(default: {DEFAULT_READ_TIMEOUT})")
     parser.add_argument("--max-connections", type=int, default=1000, metavar="N",
                         help="connections each worker holds at once (default: 1000)")
     parser.add_argument("--timeout", type=int, default=120,
