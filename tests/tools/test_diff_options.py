@@ -4,32 +4,15 @@ real consecutive contexts and rmaps, plus the options the oracle cannot run offl
 from __future__ import annotations
 
 import ast
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tool_runs import needs_oracle, run
 
 from opencrds.rules.diff_analysis import lowest_mapping_only, remove_paths, squash
-
-BIN = Path(sys.executable).parent
-needs_oracle = pytest.mark.skipif(not (BIN / "crds").exists(), reason="crds oracle not installed")
-
-
-@pytest.fixture(scope="module")
-def env(crds_cache: Path) -> dict[str, str]:
-    """Both tools offline on the shared cache, which they must not write."""
-    return {**os.environ, "CRDS_PATH": str(crds_cache), "CRDS_MODE": "local",
-            "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"}
-
-
-def run(env: dict[str, str], tool: str, *args: str,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
 
 
 def both(env: dict[str, str], *args: str

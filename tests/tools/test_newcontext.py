@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def env(crds_cache: Path) -> dict[str, str]:
-    """Both tools offline on the shared cache, which they must not write."""
-    return {**os.environ, "CRDS_PATH": str(crds_cache), "CRDS_MODE": "local",
-            "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"}
+from tool_runs import BIN, run
 
 
 def deadtab(crds_cache: Path) -> Path:
@@ -34,11 +22,6 @@ def new_rmap(crds_cache: Path, directory: Path) -> None:
 
     (directory / "hst_cos_deadtab_0251.rmap").write_text(update_checksum(text))
 
-
-def run(env: dict[str, str], tool: str, *args: str,
-        cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
 
 
 def test_like_crds_and_selects(env: dict[str, str], crds_cache: Path, tmp_path: Path) -> None:

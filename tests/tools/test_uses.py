@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
-
-BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def env(crds_cache: Path) -> dict[str, str]:
-    """Both tools offline on the shared cache, which they must not write."""
-    return {**os.environ, "CRDS_PATH": str(crds_cache), "CRDS_MODE": "local",
-            "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"}
-
-
-def run(env: dict[str, str], tool: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / tool), *args], env=env, capture_output=True, text=True,
-                          timeout=300)
+from tool_runs import BIN, run
 
 
 def test_jwst_reference_like_crds(env: dict[str, str]) -> None:
