@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tool_runs import user_environment
 
 from opencrds.rules.edit import RefactorError, delete_references, insert_reference
 from opencrds.rules.parser import SelectorCall, parse_mapping_text
@@ -77,9 +77,9 @@ def _tool_env(crds_cache: Path) -> None:
     """Both tools offline on the shared cache (never written), for :func:`run`."""
     CACHE[:] = [crds_cache]
     CRDS_ENV.clear()
-    CRDS_ENV.update({**os.environ, "CRDS_PATH": str(crds_cache), "CRDS_MODE": "local",
+    CRDS_ENV.update(user_environment())
+    CRDS_ENV.update({"CRDS_PATH": str(crds_cache), "CRDS_MODE": "local",
                      "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"})
-    CRDS_ENV.pop("CRDS_ALLOW_BAD_PARKEY_VALUES", None)
 
 
 def run(tool: Path, *args: str, cwd: Path,
