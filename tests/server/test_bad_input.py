@@ -258,13 +258,14 @@ def test_huge_glob_patterns_leave_no_memory_behind(own_server: Server) -> None:
                           ["demo", pattern], f"mem-{index}")
         assert answer.status_code == 200
 
-    for index in range(4):  # warm both workers' code paths and buffers
+    for index in range(16):  # warm every worker's code paths and buffers
         call(index)
     before = server_rss(own_server)
-    for index in range(4, 28):
+    for index in range(16, 40):
         call(index)
     grown = server_rss(own_server) - before
-    assert grown < 64 * 1024 * 1024, f"server processes grew by {grown >> 20} MB"
+    # the fnmatch cache grew ~310 MB over 24 calls; buffers of a busy machine move ~100 MB
+    assert grown < 160 * 1024 * 1024, f"server processes grew by {grown >> 20} MB"
 
 
 def test_bundle_duplicates_are_refused(hst_server) -> None:
