@@ -208,11 +208,8 @@ def _shipped_instruments(observatory: str) -> frozenset[str]:
 
 def observatory_of_file(path: str, text_hint: str = "") -> str | None:
     """The observatory implied by a file name (or a mapping's header text)."""
-    base = os.path.basename(path).lower()
-    for obs in OBSERVATORIES:
-        if base.startswith(obs + "_") or base.startswith(obs + ".") or base.startswith(
-                obs + "-"):
-            return obs
+    if named := observatory_of_name(path):
+        return named
     lowered = text_hint.lower()
     for obs in OBSERVATORIES:
         if f"'observatory' : '{obs}'" in lowered or f"'observatory': '{obs}'" in lowered:
