@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .switches import add_shared_arguments, run_with_switches
+from .switches import add_shared_arguments, run_with_switches, valued_switches
 
 #: command name -> (module, one-line summary). To add a command, write the module in
 #: ``opencrds/tools/`` and list it here. Still to come (ARCHITECTURE.md): submit.
@@ -60,10 +60,6 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-#: Shared switches that take a value as the next word (``--verbosity 2``).
-_VALUED = ("--verbosity", "--profile")
-
-
 def _command_index(argv: Sequence[str]) -> int | None:
     """Where the command name is: the first word that is not a shared switch or its value."""
     index = 0
@@ -73,7 +69,7 @@ def _command_index(argv: Sequence[str]) -> int | None:
             return index
         if not word.startswith("-") or word == "--":
             return None
-        index += 2 if word in _VALUED else 1
+        index += 2 if word in valued_switches() else 1
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -58,6 +59,15 @@ def add_shared_arguments(parser: argparse.ArgumentParser, *, in_command: bool = 
             help=f"use {name.upper()} conventions when the observatory is not evident")
     add("-V", "--version", action="version", version=f"opencrds {__version__}",
         help="print the version and exit")
+
+
+@functools.cache
+def valued_switches() -> frozenset[str]:
+    """The shared switches that take the next word as their value (``--verbosity 2``)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_shared_arguments(parser)
+    return frozenset(flag for action in parser._actions if action.nargs != 0
+                     for flag in action.option_strings)
 
 
 @contextmanager
