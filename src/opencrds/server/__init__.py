@@ -2,7 +2,9 @@
 
 Apps: ``catalog`` (file records, contexts, history, audit log, cache import) and ``rpc``
 (JSON-RPC at ``/json/``, file downloads at ``/unchecked_get/``, ``/health``). Everything the
-server keeps lives under ``$OPENCRDS_HOME`` (see :mod:`opencrds.server.home`).
+server keeps lives under ``$OPENCRDS_HOME`` (see :mod:`opencrds.server.home`). Its commands,
+``opencrds serve`` and ``opencrds manage``, are :mod:`opencrds.server.serve` and
+:mod:`opencrds.server.manage`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ SETTINGS_MODULE = "opencrds.server.settings"
 
 
 def setup() -> None:
-    """Configure Django for this process (idempotent)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    """Start this process as a server process: prepare the data folder
+    (:func:`opencrds.server.startup.prepare_home`), then configure Django (idempotent)."""
+    from .startup import prepare_home
+
+    prepare_home()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)  # Django's convention
     import django
 
     django.setup()

@@ -1,14 +1,17 @@
 """Where the server keeps things: ``$OPENCRDS_HOME`` (database, secret key, file store).
 
 The folder is the server's alone (mode 0700) and so is the SQLite database (0600, with its
-``-wal``/``-shm`` files): it holds password hashes and sessions. :func:`make_private` sets
-both at every start, so older installs created world-readable are fixed too.
+``-wal``/``-shm`` files): it holds password hashes and sessions. Nothing here runs on import:
+:func:`make_private` and :func:`ensure_secret_key` are called by the start-up step
+(:func:`opencrds.server.startup.prepare_home`) of every command and of the WSGI entry point, so
+older installs created world-readable are fixed too.
 
 Layout::
 
     $OPENCRDS_HOME/
       db.sqlite3          the catalog (unless DATABASE_URL names another database)
-      secret_key          Django's SECRET_KEY, created on first use (mode 0600)
+      secret_key          Django's SECRET_KEY, created on first start (mode 0600)
+      static/             the admin's CSS and JavaScript (collectstatic)
       cache/              the file store, laid out like a CRDS cache:
         mappings/<obs>/   references/<obs>/   config/<obs>/
 """
@@ -19,9 +22,11 @@ import logging
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 APP_NAME = "opencrds"
+SECRET_KEY_FILE = "secret_key"
 
 
 def user_data_dir() -> Path:
@@ -66,9 +71,9 @@ def make_private(home: Path, database: Path | None = None) -> None:
             _restrict(database.with_name(database.name + suffix), 0o600)
 
 
-def home_dir() -> Path:
-    """``$OPENCRDS_HOME``, or a folder in the user's data directory."""
-    value = os.environ.get("OPENCRDS_HOME")
+def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """``override``, else ``$OPENCRDS_HOME``, else a folder in the user's data directory."""
+    value = override or os.environ.get("OPENCRDS_HOME")
     return Path(value).expanduser().resolve() if value else user_data_dir()
 
 
@@ -77,22 +82,34 @@ def store_root(home: Path | None = None) -> Path:
     return (home or home_dir()) / "cache"
 
 
-def secret_key(home: Path | None = None) -> str:
-    """``$OPENCRDS_SECRET_KEY``, or a key kept in ``$OPENCRDS_HOME/secret_key``."""
-    value = os.environ.get("OPENCRDS_SECRET_KEY")
-    if value:
-        return value
-    path = (home or home_dir()) / "secret_key"
+def read_secret_key(home: Path) -> str:
+    """The key kept in ``home/secret_key``; ``""`` while there is none (nothing is written)."""
     try:
-        return path.read_text().strip()
+        return (home / SECRET_KEY_FILE).read_text().strip()
     except FileNotFoundError:
-        pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
+        return ""
+
+
+def ensure_secret_key(home: Path) -> str:
+    """The key kept in ``home/secret_key``, made (mode 0600) if there is none yet.
+
+    Safe when several processes start at once: the key is written to a temporary file and
+    linked into place, which fails if another process got there first; then everyone reads
+    the one file that won, always complete.
+    """
+    path = home / SECRET_KEY_FILE
+    key = read_secret_key(home)
+    if key:
+        return key
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key-", dir=home)  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as stream:
-        stream.write(key + "\n")
-    return key
+        with os.fdopen(fd, "w") as stream:
+            stream.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(temporary, path)  # atomic; never replaces a key another process made
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()

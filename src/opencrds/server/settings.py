@@ -7,8 +7,13 @@
 proxy), ``OPENCRDS_MAX_BODY`` (largest JSON-RPC body, bytes), ``OPENCRDS_BUNDLE_MAX_BYTES``
 (most file bytes one ``/unchecked_bundle/`` response may carry).
 
-The data folder and the SQLite database are made owner-only at every start
-(:func:`opencrds.server.home.make_private`). Admin logins are throttled by django-axes: after
+Importing this module writes nothing. The start-up step of every command and of the WSGI entry
+point (:func:`opencrds.server.startup.prepare_home`) makes the data folder and the SQLite
+database owner-only and, for the embedded default only, the secret key; with ``DATABASE_URL``
+the key must be given (:class:`opencrds.server.config.MissingSecretKey` otherwise). A command
+may set the home, observatory and allowed hosts for its process
+(:func:`opencrds.server.config.configure`). Static files (the admin's) are served by WhiteNoise
+from ``STATIC_ROOT``, filled by ``collectstatic`` (``opencrds serve`` runs it). Admin logins are throttled by django-axes: after
 ``AXES_FAILURE_LIMIT`` wrong passwords for one user name, or from one address, logins are
 refused (HTTP 429) for ``AXES_COOLOFF_TIME``; ``opencrds manage axes_reset`` (or
 ``axes_reset_username NAME``) lifts a lockout at once.
@@ -18,25 +23,23 @@ from __future__ import annotations
 
 import datetime
 import os
-from pathlib import Path
 
-from .dburl import parse_database_url, sqlite_database
-from .home import home_dir, make_private, secret_key, store_root
+from .config import current
 
 
 def _csv(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-OPENCRDS_HOME = home_dir()
-make_private(OPENCRDS_HOME)
-OPENCRDS_STORE = store_root(OPENCRDS_HOME)
-OPENCRDS_OBSERVATORY = os.environ.get("OPENCRDS_OBSERVATORY", "").strip().lower() or None
+_config = current()
+OPENCRDS_HOME = _config.home
+OPENCRDS_STORE = _config.store
+OPENCRDS_OBSERVATORY = _config.observatory
 OPENCRDS_PUBLIC_URL = os.environ.get("OPENCRDS_PUBLIC_URL", "").rstrip("/") or None
 
 DEBUG = os.environ.get("OPENCRDS_DEBUG", "").lower() in ("1", "true", "yes", "on")
-SECRET_KEY = secret_key(OPENCRDS_HOME)
-ALLOWED_HOSTS = _csv("OPENCRDS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+SECRET_KEY = _config.secret_key()  # "" until the first start made the embedded default's
+ALLOWED_HOSTS = _config.allowed_hosts
 CSRF_TRUSTED_ORIGINS = _csv("OPENCRDS_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ (the admin's CSS and JS)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,12 +95,7 @@ TEMPLATES = [
     },
 ]
 
-if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": parse_database_url(os.environ["DATABASE_URL"])}
-else:
-    DATABASES = {"default": sqlite_database(OPENCRDS_HOME / "db.sqlite3")}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    make_private(OPENCRDS_HOME, Path(DATABASES["default"]["NAME"]))
+DATABASES = {"default": _config.database}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -113,7 +112,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = OPENCRDS_HOME / "static"
+STATIC_ROOT = OPENCRDS_HOME / "static"  # filled by collectstatic, served by WhiteNoise
 
 # JSON-RPC bodies are read by the rpc app itself with this limit (get_file_info_map of every
 # HST file is ~1.5 MB; 1000 full dataset headers a few MB).

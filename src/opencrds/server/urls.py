@@ -1,12 +1,15 @@
 """URL map: admin, JSON-RPC, downloads and health (the rpc app owns the last three)."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import include, path, re_path
+from django.views.static import serve as serve_file
 
 
-def _static(request, path: str):  # noqa: ANN001, ANN202  (admin assets, no collectstatic)
-    return serve_static(request, path, insecure=True)
+def _static(request, path: str):  # noqa: ANN001, ANN202
+    """What WhiteNoise did not serve from ``STATIC_ROOT``: 404 for a missing file, 400 for a
+    path out of the folder (``django.views.static.serve`` refuses it)."""
+    return serve_file(request, path, document_root=settings.STATIC_ROOT)
 
 
 urlpatterns = [

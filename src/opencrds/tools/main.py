@@ -23,8 +23,8 @@ from .switches import add_shared_arguments, run_with_switches, valued_switches
 COMMANDS: dict[str, tuple[str, str]] = {
     "bestrefs": ("opencrds.tools.bestrefs",
                  "compute best references for dataset headers under a context"),
-    "serve": ("opencrds.tools.serve", "run the OpenCRDS server (JSON-RPC, downloads, admin)"),
-    "manage": ("opencrds.tools.manage", "run a Django management command of the server"),
+    "serve": ("opencrds.server.serve", "run the OpenCRDS server (JSON-RPC, downloads, admin)"),
+    "manage": ("opencrds.server.manage", "run a Django management command of the server"),
     "certify": ("opencrds.tools.certify", "check references and rules before delivery"),
     "checksum": ("opencrds.tools.checksum", "add or verify mapping sha1sums, FITS checksums"),
     "refactor": ("opencrds.tools.refactor", "insert, replace or delete references in an rmap"),

@@ -2,20 +2,26 @@
 
 The workers are gevent ones (``opencrds.server.worker``): a connection costs a greenlet, not a
 thread, so slow or idle clients cannot starve the others, and ``--read-timeout`` bounds how
-long one may take to send a request or to take a response. Migrations are applied first. Everything the server keeps lives under ``$OPENCRDS_HOME``
-(``--home``); ``DATABASE_URL`` selects PostgreSQL. With ``--demo`` a synthetic mission is
-generated and imported on first use. The operational context is parsed once before the workers
-fork, so they share it.
+long one may take to send a request or to take a response. Everything the server keeps lives
+under ``$OPENCRDS_HOME`` (``--home``); ``DATABASE_URL`` selects PostgreSQL. Before the workers
+fork, the master prepares the data folder, applies pending migrations (under a lock, so
+servers and ``opencrds manage`` starting together do it once), collects the static files and,
+with ``--demo``, generates and imports a synthetic mission on first use; the operational
+context is parsed once, so the workers share it. The command's options reach the settings
+through :func:`opencrds.server.config.configure`, not the environment.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
-from .common import ToolError, log
+from opencrds.rules.errors import CrdsError
+
+log = logging.getLogger("opencrds")
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 DEFAULT_READ_TIMEOUT = 30
@@ -64,48 +70,62 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not parse the operational context before forking workers")
 
 
-def _configure_environment(args: argparse.Namespace) -> None:
-    if args.home:
-        os.environ["OPENCRDS_HOME"] = os.path.abspath(args.home)
+class NothingToServe(CrdsError):
+    """The catalog has no observatory, or none of the one asked for."""
+
+
+def _allowed_hosts(host: str) -> list[str] | None:
+    """The host names to answer for when listening on ``host``; ``None`` when
+    ``OPENCRDS_ALLOWED_HOSTS`` says."""
+    if "OPENCRDS_ALLOWED_HOSTS" in os.environ:
+        return None
+    if host in ("0.0.0.0", "::", ""):
+        return ["*"]
+    hosts = ["localhost", "127.0.0.1", "[::1]"]
+    if host not in _LOCAL_HOSTS:
+        hosts.append(host)
+    return hosts
+
+
+def configure_from(args: argparse.Namespace) -> None:
+    """Hand the command's --home, --observatory (--demo) and --host to the settings."""
+    from . import config
+
     if args.demo and not args.observatory:
         args.observatory = "demo"
-    if args.observatory:
-        os.environ["OPENCRDS_OBSERVATORY"] = args.observatory.lower()
-    if "OPENCRDS_ALLOWED_HOSTS" not in os.environ:
-        hosts = ["localhost", "127.0.0.1", "[::1]"]
-        if args.host in ("0.0.0.0", "::", ""):
-            hosts = ["*"]
-        elif args.host not in _LOCAL_HOSTS:
-            hosts.append(args.host)
-        os.environ["OPENCRDS_ALLOWED_HOSTS"] = ",".join(hosts)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opencrds.server.settings")
+    config.configure(home=os.path.abspath(args.home) if args.home else None,
+                     observatory=args.observatory.lower() if args.observatory else None,
+                     allowed_hosts=_allowed_hosts(args.host))
 
 
 def prepare(args: argparse.Namespace) -> str:
-    """Set up Django, migrate, import the demo if asked; return the observatory served."""
-    _configure_environment(args)
-    import django
-    from django.core.management import call_command
+    """Start up (data folder, Django, migrations, static files), import the demo if asked;
+    return the observatory served."""
+    configure_from(args)
+    from . import setup
 
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+    setup()
+    from .catalog import queries
+    from .catalog.models import DefaultContext
+    from .startup import apply_migrations, collect_static, schema_lock
+
+    apply_migrations()
+    collect_static()
     if args.demo:
-        from ..server.catalog.demo import ensure_demo
+        from .catalog.demo import ensure_demo
 
-        report = ensure_demo()
+        with schema_lock():  # servers starting together import it once
+            report = ensure_demo()
         if report is not None:
             log.info("Imported the demo mission: %s", report.summary())
-    from ..server.catalog import queries
-    from ..server.catalog.models import DefaultContext
-
     try:
         observatory = queries.server_observatory()
     except queries.NotConfigured as exc:
-        raise ToolError(f"{exc}. Import a cache first (opencrds manage import_cache PATH "
-                        "--observatory NAME) or run with --demo.") from None
+        raise NothingToServe(f"{exc}. Import a cache first (opencrds manage import_cache PATH "
+                             "--observatory NAME) or run with --demo.") from None
     if not DefaultContext.objects.filter(observatory=observatory).exists():
-        raise ToolError(f"the catalog has nothing for '{observatory}': run opencrds manage "
-                        f"import_cache PATH --observatory {observatory}")
+        raise NothingToServe(f"the catalog has nothing for '{observatory}': run opencrds manage "
+                             f"import_cache PATH --observatory {observatory}")
     return observatory
 
 
@@ -133,10 +153,10 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _application(preload: bool) -> Callable[[], Any]:
     def load() -> Any:
-        from ..server.wsgi import application
+        from .wsgi import application
 
         if preload:
-            from ..server.warmup import warm_operational_context
+            from .warmup import warm_operational_context
 
             warm_operational_context()
         else:
@@ -171,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
             return _application(not args.no_preload)()
 
     log.info("Serving %s at http://%s/ from %s", observatory, _bind(args.host, args.port),
-             os.environ.get("OPENCRDS_HOME") or "the default data folder")
+             (os.path.abspath(args.home) if args.home else os.environ.get("OPENCRDS_HOME"))
+             or "the default data folder")
     Server().run()
     return 0
