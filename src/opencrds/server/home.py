@@ -10,8 +10,9 @@ Layout::
 
     $OPENCRDS_HOME/
       db.sqlite3          the catalog (unless DATABASE_URL names another database)
+      db.sqlite3-migrate.lock    locked while migrations are applied
       secret_key          Django's SECRET_KEY, created on first start (mode 0600)
-      static/             the admin's CSS and JavaScript (collectstatic)
+      static/             the admin's CSS and JavaScript (collectstatic, under static.lock)
       cache/              the file store, laid out like a CRDS cache:
         mappings/<obs>/   references/<obs>/   config/<obs>/
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 
 APP_NAME = "opencrds"
 SECRET_KEY_FILE = "secret_key"
+#: Beside an SQLite database: the file locked while migrations are applied to it.
+MIGRATION_LOCK_SUFFIX = "-migrate.lock"
 
 
 def user_data_dir() -> Path:
@@ -54,7 +57,7 @@ def _restrict(path: Path, mode: int) -> None:
 
 def make_private(home: Path, database: Path | None = None) -> None:
     """Create ``home`` owner-only (0700) and the SQLite ``database`` file owner-only (0600),
-    or restrict them (and the database's -wal/-shm/-journal files) where they exist."""
+    or restrict them (and the database's -wal/-shm/-journal and lock files) where they exist."""
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     if hasattr(os, "getuid"):  # POSIX
         _restrict(home, 0o700)
@@ -67,7 +70,7 @@ def make_private(home: Path, database: Path | None = None) -> None:
     except OSError as exc:
         logging.getLogger("opencrds.server").warning("could not create %s: %s", database, exc)
     if hasattr(os, "getuid"):
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", MIGRATION_LOCK_SUFFIX):
             _restrict(database.with_name(database.name + suffix), 0o600)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .config import ServerConfig, current
-from .home import ensure_secret_key, make_private
+from .home import MIGRATION_LOCK_SUFFIX, ensure_secret_key, make_private
 
 log = logging.getLogger("opencrds.server")
 
@@ -83,7 +83,7 @@ def schema_lock() -> Iterator[None]:
 
     connection = connections["default"]
     if connection.vendor == "sqlite":
-        with file_lock(Path(f"{connection.settings_dict['NAME']}-migrate.lock")):
+        with file_lock(Path(connection.settings_dict["NAME"] + MIGRATION_LOCK_SUFFIX)):
             yield
     elif connection.vendor == "postgresql":
         with _advisory_lock(MIGRATION_LOCK_KEY):
