@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import random
+import secrets
 import shlex
 import shutil
 import signal
@@ -55,8 +56,10 @@ def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CRDS_", "OPENCRDS_", "DJANGO_", "DATABASE_URL"))}
     env.update(OPENCRDS_HOME=str(home), OPENCRDS_LOG_LEVEL="WARNING")
-    if os.environ.get("DATABASE_URL"):
+    if os.environ.get("DATABASE_URL"):  # a shared database needs its secret key given
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        env["OPENCRDS_SECRET_KEY"] = (os.environ.get("OPENCRDS_SECRET_KEY")
+                                      or secrets.token_urlsafe(50))
     return env
 
 

@@ -291,6 +291,7 @@ class ServerPool:
         if backend == "postgresql":
             env["DATABASE_URL"] = create_database(
                 f"opencrds_test_{os.getpid()}_{uuid.uuid4().hex[:6]}_{observatory}")
+            env["OPENCRDS_SECRET_KEY"] = uuid.uuid4().hex * 2  # a shared database's is given
         server = Server(observatory, backend, home, free_port(), env, home / "server.log")
         server.manage("migrate", "--verbosity", "0")
         started = time.perf_counter()
