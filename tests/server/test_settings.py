@@ -176,3 +176,14 @@ def test_configure_takes_the_place_of_the_environment(environment: Path, tmp_pat
     assert os.environ["OPENCRDS_OBSERVATORY"] == "hst"
     config.configure()
     assert config.current() == before
+
+
+def test_the_wsgi_entry_point_is_a_start_up(tmp_path: Path) -> None:
+    """Another WSGI server loading ``opencrds.server.wsgi`` prepares the data folder too."""
+    home = tmp_path / "home"
+    done = python("import opencrds.server.wsgi; from django.conf import settings; "
+                  "print(settings.SECRET_KEY)", clean_env(OPENCRDS_HOME=str(home)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == read_secret_key(home) != ""
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "db.sqlite3").stat().st_mode) == 0o600

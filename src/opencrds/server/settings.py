@@ -13,10 +13,11 @@ database owner-only and, for the embedded default only, the secret key; with ``D
 the key must be given (:class:`opencrds.server.config.MissingSecretKey` otherwise). A command
 may set the home, observatory and allowed hosts for its process
 (:func:`opencrds.server.config.configure`). Static files (the admin's) are served by WhiteNoise
-from ``STATIC_ROOT``, filled by ``collectstatic`` (``opencrds serve`` runs it). Admin logins are throttled by django-axes: after
-``AXES_FAILURE_LIMIT`` wrong passwords for one user name, or from one address, logins are
-refused (HTTP 429) for ``AXES_COOLOFF_TIME``; ``opencrds manage axes_reset`` (or
-``axes_reset_username NAME``) lifts a lockout at once.
+from ``STATIC_ROOT``, filled by ``collectstatic`` (``opencrds serve`` runs it).
+
+Admin logins are throttled by django-axes: after ``AXES_FAILURE_LIMIT`` wrong passwords for one
+user name, or from one address, logins are refused (HTTP 429) for ``AXES_COOLOFF_TIME``;
+``opencrds manage axes_reset`` (or ``axes_reset_username NAME``) lifts a lockout at once.
 """
 
 from __future__ import annotations
