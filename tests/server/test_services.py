@@ -36,13 +36,20 @@ def django_ready(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     if HAVE_PYTEST_DJANGO or settings.configured:
         return
-    os.environ["OPENCRDS_HOME"] = str(tmp_path_factory.mktemp("services-home"))
-    os.environ.pop("OPENCRDS_OBSERVATORY", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "opencrds.server.settings"
     import django
     from django.core.management import call_command
 
-    django.setup()
+    names = ("OPENCRDS_HOME", "OPENCRDS_OBSERVATORY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    os.environ["OPENCRDS_HOME"] = str(tmp_path_factory.mktemp("services-home"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "opencrds.server.settings"
+    try:
+        django.setup()  # the settings read the environment now, once
+    finally:  # nothing leaks to the tests that follow
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
     call_command("migrate", verbosity=0)
 
 
