@@ -19,11 +19,12 @@ def certify_options(observatory: str, store_root: Path | None = None,
                     **switches: object) -> CertifyOptions:
     """Options that certify ``observatory``'s files against the served definitions."""
     if store_root is None:
-        from .catalog import store
+        from .catalog.filestore import get_file_store
 
-        store_root = store.root()
-    return CertifyOptions(observatory=observatory,
-                          definitions_dirs=(str(Path(store_root) / "definitions"),),
+        definitions = get_file_store().definitions_root()
+    else:
+        definitions = Path(store_root) / "definitions"
+    return CertifyOptions(observatory=observatory, definitions_dirs=(str(definitions),),
                           **switches)  # type: ignore[arg-type]
 
 

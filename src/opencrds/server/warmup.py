@@ -10,12 +10,12 @@ log = logging.getLogger("opencrds.server")
 
 def warm_operational_context() -> None:
     """Parse the operational context and all its rules, and build the server info's download
-    metadata, once, to be shared by every worker."""
+    metadata, once, to be shared by every worker (they inherit the revision cache holding
+    them, valid until the catalog changes)."""
     from django.db import connections
     from django.urls import get_resolver
 
-    from .catalog import queries
-    from .rpc import contexts
+    from .catalog import contexts, queries
     from .rpc.serverinfo import server_info
 
     started = time.perf_counter()

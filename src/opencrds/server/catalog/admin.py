@@ -1,4 +1,8 @@
-"""Django admin for the catalog."""
+"""Django admin for the catalog.
+
+Actions change the catalog through :mod:`.services`; rows edited in the change forms bump the
+catalog revision through :mod:`.signals`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from . import services
 from .models import (
     AuditEntry,
     BuildContext,
@@ -49,15 +54,7 @@ class FileRecordAdmin(admin.ModelAdmin):
         self._mark(request, queryset, False)
 
     def _mark(self, request: HttpRequest, queryset: QuerySet[FileRecord], bad: bool) -> None:
-        for record in queryset:
-            if record.type == FileRecord.Kind.MAPPING:
-                record.blacklisted = bad
-            else:
-                record.rejected = bad
-            record.save()
-            AuditEntry.objects.create(
-                user=request.user.get_username(), observatory=record.observatory,
-                action="mark bad" if bad else "mark ok", filename=record.name, why="admin")
+        services.set_bad(queryset, bad, user=request.user.get_username(), why="admin")
 
 
 @admin.register(ContextHistory)

@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEntry, DatasetHeader
+from .models import DatasetHeader
 
 #: Header keywords naming the instrument, FITS first.
 INSTRUMENT_KEYS = ("INSTRUME", "META.INSTRUMENT.NAME")
@@ -81,23 +79,6 @@ def store_header(observatory: str, path: str, header: dict[str, Any]) -> Dataset
                   "observation_date": observation_date(header),
                   "source": os.path.basename(path)[:256]})
     return record
-
-
-def import_files(observatory: str, paths: Iterable[str], user: str = "") -> list[str]:
-    """Read and store the headers of dataset files; the ids stored (raises on bad input
-    only per file: callers read each file first with :func:`opencrds.io.read_header`)."""
-    from opencrds.io import read_header
-
-    stored: list[str] = []
-    for path in paths:
-        header = read_header(path)
-        with transaction.atomic():
-            record = store_header(observatory, path, header)
-            AuditEntry.objects.create(observatory=observatory, user=user,
-                                      action="import dataset", filename=record.dataset_id,
-                                      why=f"header of {os.path.basename(path)}")
-        stored.append(record.dataset_id)
-    return stored
 
 
 def _since(datasets_since: str | None) -> datetime.datetime | None:

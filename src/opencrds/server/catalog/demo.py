@@ -5,7 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .importer import CacheImporter, ImportReport
+from . import services
+from .importer import ImportReport
 from .models import DefaultContext
 
 DEMO = "demo"
@@ -19,5 +20,5 @@ def ensure_demo(seed: int = 0) -> ImportReport | None:
 
     with tempfile.TemporaryDirectory(prefix="opencrds-demo-") as tmp:
         mission = generate_demo_mission(Path(tmp), seed=seed)
-        return CacheImporter(mission.root, mission.observatory, user="opencrds serve --demo",
-                             ).run()
+        return services.import_cache(mission.root, mission.observatory,
+                                     user="opencrds serve --demo")

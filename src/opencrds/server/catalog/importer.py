@@ -21,29 +21,22 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from opencrds.rules.naming import is_mapping, properties_from_reference_name, split_mapping_name
 from opencrds.rules.parser import parse_literal, parse_mapping_text
 
-from . import store
+from .errors import ImportFailed
+from .filestore import get_file_store, is_safe_name
 from .metadata import mapping_header, reference_metadata, referenced_names
-from .models import (
-    AuditEntry,
-    BuildContext,
-    CatalogRevision,
-    ContextHistory,
-    DefaultContext,
-    FileRecord,
-)
+from .models import BuildContext, ContextHistory, DefaultContext, FileRecord
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +49,14 @@ IMPORT_FIELDS = [
 _SKIP_SUFFIXES = (".lock", ".tmp", ".pkl")
 
 
-class ImportError_(Exception):  # noqa: N801  (a builtin name otherwise)
-    """The source cannot be imported."""
+@dataclass
+class ImportPlan:
+    """What an import writes to the catalog: file records by name, context history (oldest
+    first) and the source's server_config."""
+
+    records: dict[str, dict[str, Any]]
+    history: list[tuple[datetime.datetime, str, str]]
+    config: dict[str, Any]
 
 
 @dataclass
@@ -100,7 +99,7 @@ def load_server_config(path: Path) -> dict[str, Any]:
         return {}
     value = parse_literal(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(value, dict):
-        raise ImportError_(f"{path} does not hold a dictionary")
+        raise ImportFailed(f"{path} does not hold a dictionary")
     return value
 
 
@@ -133,23 +132,26 @@ class CacheImporter:
         self.user = user
         self.echo = echo or (lambda message: None)
         self.report = ImportReport(self.observatory)
+        self.store = get_file_store()
+        self._started = time.perf_counter()
         self._owner: dict[str, tuple[str, str]] = {}
         self._family_refs: dict[tuple[str, str], set[str]] = {}
         self._rmap_refs: dict[str, frozenset[str]] = {}
         self._context_text: dict[str, bytes] = {}
 
-    # ---- entry point ----------------------------------------------------------------------
+    # ---- entry points (called by services.import_cache, in this order) ---------------------
 
-    def run(self) -> ImportReport:
-        started = time.perf_counter()
+    def prepare(self) -> ImportPlan:
+        """Read the source and put its files into the store; what the catalog must get."""
+        self._started = time.perf_counter()
         mapping_dir = self.source / "mappings" / self.observatory
         reference_dir = self.source / "references" / self.observatory
         config = load_server_config(self.source / "config" / self.observatory / "server_config")
         if not mapping_dir.is_dir() and not config:
-            raise ImportError_(f"no mappings/{self.observatory} or config/{self.observatory}/"
+            raise ImportFailed(f"no mappings/{self.observatory} or config/{self.observatory}/"
                                f"server_config under {self.source}")
         if config and str(config.get("observatory", self.observatory)) != self.observatory:
-            raise ImportError_(f"server_config is for {config.get('observatory')!r}, "
+            raise ImportFailed(f"server_config is for {config.get('observatory')!r}, "
                                f"not {self.observatory!r}")
         records: dict[str, dict[str, Any]] = {}
         self.echo(f"reading mappings from {mapping_dir}")
@@ -162,7 +164,7 @@ class CacheImporter:
             records.setdefault(record["name"], record)
         metadata = decode_metadata(config.get("download_metadata"))
         for name, info in metadata.items():
-            if name not in records and store.is_safe_name(name):
+            if name not in records and is_safe_name(name):
                 records[name] = self._unavailable(name, info)
         history = self._history(config)
         self._set_activation(records, history)
@@ -175,24 +177,24 @@ class CacheImporter:
         missing_bad = sorted(bad - set(records))
         if missing_bad:
             self.report.warnings.append(f"bad files unknown to the catalog: {missing_bad[:10]}")
-        self.echo(f"writing {len(records)} catalog records")
-        with transaction.atomic():
-            self._save_records(records.values())
-            self._save_history(history)
-            self._save_defaults(config, records)
-            CatalogRevision.bump(self.observatory)
-            AuditEntry.objects.create(
-                user=self.user, observatory=self.observatory, action="import cache",
-                filename=str(self.source), why="bootstrap from an existing CRDS cache",
-                details=self.report.summary())
+        return ImportPlan(records, history, config)
+
+    def save(self, plan: ImportPlan) -> None:
+        """Write the catalog rows of ``plan`` (inside the caller's transaction)."""
+        self.echo(f"writing {len(plan.records)} catalog records")
+        self._save_records(plan.records.values())
+        self._save_history(plan.history)
+        self._save_defaults(plan.config, plan.records)
+
+    def finish(self) -> ImportReport:
+        """Store the mission's definitions and the reference layout; the report."""
         definitions = self.source / "definitions" / self.observatory
         if definitions.is_dir():  # a mission defined by data (observatory.yaml, types, tpns)
-            shutil.copytree(definitions, store.root() / "definitions" / self.observatory,
-                            dirs_exist_ok=True)
-        mode = store.root() / "config" / self.observatory / "ref_cache_subdir_mode"
-        if not mode.exists():
-            store.write_bytes(mode, b"flat\n")
-        self.report.seconds = time.perf_counter() - started
+            self.store.save_definitions(self.observatory, definitions)
+        if not self.store.exists(self.observatory, "ref_cache_subdir_mode", "config"):
+            self.store.save_atomic(self.observatory, "ref_cache_subdir_mode", b"flat\n",
+                                   "config")
+        self.report.seconds = time.perf_counter() - self._started
         return self.report
 
     # ---- files ----------------------------------------------------------------------------
@@ -211,7 +213,7 @@ class CacheImporter:
             return
         for entry in sorted(os.scandir(directory), key=lambda e: e.name):
             name = entry.name
-            if not entry.is_file() or not is_mapping(name) or not store.is_safe_name(name):
+            if not entry.is_file() or not is_mapping(name) or not is_safe_name(name):
                 continue
             data = Path(entry.path).read_bytes()
             try:
@@ -240,13 +242,13 @@ class CacheImporter:
                 description=str(header.get("description", "") or ""))
 
     def _store_bytes(self, name: str, data: bytes) -> None:
-        path = store.file_path(self.observatory, name, "mappings")
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
+            if (self.store.size(self.observatory, name, "mappings") == len(data)
+                    and self.store.read_bytes(self.observatory, name, "mappings") == data):
                 return
-        except FileNotFoundError:
+        except OSError:
             pass
-        store.write_bytes(path, data)
+        self.store.save_atomic(self.observatory, name, data, "mappings")
         self.report.copied += 1
 
     def _references(self, directory: Path) -> Iterable[dict[str, Any]]:
@@ -258,24 +260,24 @@ class CacheImporter:
             for name in sorted(files):
                 source = Path(folder) / name
                 if (name in seen or name.endswith(_SKIP_SUFFIXES) or is_mapping(name)
-                        or not store.is_safe_name(name) or not source.is_file()):
+                        or not is_safe_name(name) or not source.is_file()):
                     continue
                 seen.add(name)
-                path = store.file_path(self.observatory, name, "references")
-                if not store.same_file(source, path):
-                    store.copy_file(source, path, link=self.link)
+                if not self.store.holds_copy_of(self.observatory, name, source, "references"):
+                    self.store.save_from_path(self.observatory, name, source, "references",
+                                              link=self.link)
                     self.report.copied += 1
-                with open(path, "rb") as stream:
-                    sha1 = hashlib.file_digest(stream, "sha1").hexdigest()
-                fields = {k: v for k, v in reference_metadata(path).items() if v}
+                sha1 = self.store.sha1(self.observatory, name, "references")
+                size = self.store.size(self.observatory, name, "references")
+                # the header is read from the source: the same bytes, and always a local file
+                fields = {k: v for k, v in reference_metadata(source).items() if v}
                 instrument, filekind = self._owner.get(name, ("", ""))
                 if instrument:
                     fields["instrument"] = instrument
                 if filekind:
                     fields["filekind"] = filekind
                 self.report.references += 1
-                yield self._new_record(name, available=True, sha1sum=sha1,
-                                       size=path.stat().st_size, **fields)
+                yield self._new_record(name, available=True, sha1sum=sha1, size=size, **fields)
 
     def _unavailable(self, name: str, info: dict[str, str]) -> dict[str, Any]:
         self.report.unavailable += 1

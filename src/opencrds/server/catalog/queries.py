@@ -5,20 +5,15 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import re
-import threading
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 
-from .models import (
-    BuildContext,
-    CatalogRevision,
-    ContextHistory,
-    DefaultContext,
-    FileRecord,
-)
+from .errors import NotConfigured
+from .models import BuildContext, ContextHistory, DefaultContext, FileRecord, RemoteContext
+from .revision_cache import Revision, cache
 
 #: The fields of get_file_info / get_file_info_map (PROTOCOL.md §2.2), all sent as strings.
 FILE_INFO_FIELDS = (
@@ -29,13 +24,6 @@ FILE_INFO_FIELDS = (
 )
 _DATE_FIELDS = frozenset(("activation_date", "delivery_date", "useafter_date"))
 _BOOL_FIELDS = frozenset(("blacklisted", "rejected"))
-
-_observatory: str | None = None
-_lock = threading.Lock()
-
-
-class NotConfigured(Exception):
-    """The server cannot tell which observatory it serves."""
 
 
 def format_date(value: datetime.datetime | None) -> str:
@@ -48,23 +36,25 @@ def format_date(value: datetime.datetime | None) -> str:
 
 
 def server_observatory() -> str:
-    """The one observatory this server serves (setting, else the only one imported)."""
-    global _observatory
+    """The one observatory this server serves (setting, else the only one imported, found
+    once per process)."""
     if settings.OPENCRDS_OBSERVATORY:
         return settings.OPENCRDS_OBSERVATORY
-    if _observatory is None:
-        with _lock:
-            found = sorted(set(DefaultContext.objects.values_list("observatory", flat=True)))
-            if len(found) != 1:
-                raise NotConfigured(
-                    "set OPENCRDS_OBSERVATORY (opencrds serve --observatory NAME): the catalog "
-                    f"holds {found or 'no observatory'}")
-            _observatory = found[0]
-    return _observatory
+    return cache.observatory(_only_observatory)
 
 
-def revision(observatory: str) -> tuple[int, datetime.datetime | None]:
-    return CatalogRevision.current(observatory)  # type: ignore[return-value]
+def _only_observatory() -> str:
+    found = sorted(set(DefaultContext.objects.values_list("observatory", flat=True)))
+    if len(found) != 1:
+        raise NotConfigured(
+            "set OPENCRDS_OBSERVATORY (opencrds serve --observatory NAME): the catalog "
+            f"holds {found or 'no observatory'}")
+    return found[0]
+
+
+def revision(observatory: str) -> Revision:
+    """The current revision of ``observatory``'s catalog (read now)."""
+    return cache.revision(observatory)
 
 
 def default_contexts(observatory: str) -> dict[str, str]:
@@ -156,3 +146,9 @@ def bad_files(observatory: str) -> list[str]:
     return sorted(FileRecord.objects.filter(observatory=observatory)
                   .filter(Q(rejected=True) | Q(blacklisted=True))
                   .values_list("name", flat=True))
+
+
+def remote_context(observatory: str, pipeline: str) -> str:
+    """The context ``pipeline`` last pushed ('' if none)."""
+    return (RemoteContext.objects.filter(observatory=observatory, name=pipeline)
+            .values_list("context", flat=True).first()) or ""

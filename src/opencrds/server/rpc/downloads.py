@@ -44,8 +44,10 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ..catalog import queries, store
+from ..catalog import queries
+from ..catalog.filestore import branch_of, get_file_store, is_observatory, is_safe_name
 from ..catalog.models import FileRecord
+from ..catalog.revision_cache import REVISION_CHECK_SECONDS, cache
 from ..errors import mark_logged, one_line
 from .jsonrpc import RpcError, decode
 from .params import value_problem
@@ -79,19 +81,15 @@ def _lookup_sql() -> str:
             f"{columns['name']} = %s")
 
 
-_LOOKUP: dict[str, str] = {}
-
-
 def download_record(observatory: str, name: str) -> dict[str, object] | None:
     """``{'available', 'sha1sum'}`` of one catalogued file, or None.
 
-    One indexed SELECT built once per backend: a download is the hottest path of the server
-    (a sync fetches hundreds of files), and the ORM's per-call query compilation cost more than
-    the query itself.
+    One indexed SELECT, its text kept in the revision cache: a download is the hottest path of
+    the server (a sync fetches hundreds of files), and the ORM's per-call query compilation
+    cost more than the query itself.
     """
-    sql = _LOOKUP.get(connection.vendor)
-    if sql is None:
-        sql = _LOOKUP[connection.vendor] = _lookup_sql()
+    sql = cache.get(observatory, ("download lookup", connection.vendor),
+                    lambda _: _lookup_sql(), max_age=REVISION_CHECK_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute(sql, [observatory, name])
         row = cursor.fetchone()
@@ -206,7 +204,7 @@ def _config_file(request: HttpRequest, observatory: str, name: str) -> HttpRespo
         data = "\n".join(queries.bad_files(observatory)).encode("utf-8")
     elif name in _STORED_CONFIG:
         try:
-            data = store.inside_store(store.file_path(observatory, name, "config")).read_bytes()
+            data = get_file_store().read_bytes(observatory, name, "config")
         except OSError as exc:
             return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.",
                           store_problem=None if isinstance(exc, FileNotFoundError) else exc)
@@ -221,7 +219,7 @@ def _refuse_observatory(request: HttpRequest, observatory: str, invalid: str
                         ) -> HttpResponseBase | None:
     """The error response when ``observatory`` is malformed (``invalid``) or not the one
     this server serves; None when it is."""
-    if not store.OBSERVATORY_RE.fullmatch(observatory):
+    if not is_observatory(observatory):
         return _error(request, "UnknownFile", invalid)
     try:
         served = queries.server_observatory()
@@ -237,7 +235,7 @@ def _refuse_observatory(request: HttpRequest, observatory: str, invalid: str
 def unchecked_get(request: HttpRequest, branch: str, observatory: str,
                   name: str) -> HttpResponseBase:
     """Serve one file of the store by its CRDS name."""
-    if not store.is_safe_name(name):
+    if not is_safe_name(name):
         return _error(request, "UnknownFile", "invalid file name.")
     refused = _refuse_observatory(request, observatory, "invalid file name.")
     if refused is not None:
@@ -245,20 +243,20 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
     if branch == "config":
         return _config_file(request, observatory, name)
     record = download_record(observatory, name)
-    if record is None or store.branch_of(name) != branch:
+    if record is None or branch_of(name) != branch:
         return _error(request, "UnknownFile", f"File '{name}' is not known to CRDS.")
     if not record["available"]:
         return _error(request, "UnavailableFile", f"File '{name}' is not yet available.")
+    store = get_file_store()
     try:
-        path = store.inside_store(store.file_path(observatory, name, branch))
-        size = path.stat().st_size
+        size = store.size(observatory, name, branch)
     except OSError as exc:
         return _error(request, "UnavailableFile", f"File '{name}' is not yet available.",
                       store_problem=exc)
     content_type = "text/plain; charset=utf-8" if branch == "mappings" else (
         "application/octet-stream")
-    response = _respond(request, lambda: open(path, "rb"), size, record["sha1sum"], name,
-                        content_type)
+    response = _respond(request, lambda: store.open(observatory, name, branch), size,
+                        record["sha1sum"], name, content_type)
     bundle = bundle_path(observatory)
     if bundle:
         response[BUNDLE_HEADER] = bundle
@@ -296,8 +294,9 @@ def _bundle_line(value: dict[str, object]) -> bytes:
 def _bundle_stream(observatory: str, names: list[str],
                    records: dict[str, tuple[bool, str, int]]) -> Iterator[bytes]:
     """Header line + bytes of every name, or an error line; files read as they are sent."""
+    store = get_file_store()
     for name in names:
-        if not store.is_safe_name(name):
+        if not is_safe_name(name):
             yield _bundle_line({"name": name, "error": "UnknownFile: invalid file name."})
             continue
         record = records.get(name)
@@ -309,9 +308,8 @@ def _bundle_stream(observatory: str, names: list[str],
             yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
                                                        "yet available."})
             continue
-        path = store.file_path(observatory, name)
         try:
-            stream = open(store.inside_store(path), "rb")  # noqa: SIM115  (closed below)
+            stream = store.open(observatory, name)
         except OSError as exc:
             log.error("catalogued file not served: %s", exc)
             yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
@@ -324,7 +322,7 @@ def _bundle_stream(observatory: str, names: list[str],
             while left > 0:
                 block = stream.read(min(_BLOCK, left))
                 if not block:  # the file shrank under us: pad so the stream stays framed
-                    log.error("file changed while it was sent: %s", path)
+                    log.error("file changed while it was sent: %s", name)
                     block = b"\0" * min(_BLOCK, left)
                 left -= len(block)
                 yield block
@@ -367,7 +365,7 @@ def unchecked_bundle(request: HttpRequest, observatory: str) -> HttpResponseBase
         names = _bundle_names(body)
     except ValueError as exc:
         return _error(request, "BadRequest", f"{exc}.", 400)
-    records = _bundle_records(observatory, [n for n in names if store.is_safe_name(n)])
+    records = _bundle_records(observatory, [n for n in names if is_safe_name(n)])
     total = sum(size for available, _sha1, size in records.values() if available)
     limit = settings.OPENCRDS_BUNDLE_MAX_BYTES
     if total > limit:

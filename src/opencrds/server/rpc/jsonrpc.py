@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
+from opencrds.rules.errors import CrdsError
+
 from ..errors import raised_at
+from .errors import wire_name
 from .params import accepts, constraint_problem, shown, type_name, value_problem
 
 log = logging.getLogger("opencrds.server.rpc")
@@ -61,22 +64,6 @@ class InvalidParams(RpcError):
     name, code = "InvalidParamsError", -32602
 
 
-class UnknownFile(RpcError):
-    name = "UnknownFile"
-
-
-class UnavailableFile(RpcError):
-    name = "UnavailableFile"
-
-
-class InvalidObservatory(RpcError):
-    name = "InvalidObservatory"
-
-
-class UnknownContext(RpcError):
-    name = "UnknownContext"
-
-
 def crds_encode(obj: Any) -> dict[str, str]:
     """``{"crds_encoded": "1.0", "crds_payload": base64(gzip(json))}`` (PROTOCOL.md §5)."""
     raw = json.dumps(obj).encode("utf-8")
@@ -102,15 +89,27 @@ def decode(body: bytes) -> Any:
 
 
 @dataclass(frozen=True)
+class Call:
+    """The call a method answers, passed to methods with a parameter annotated ``Call``:
+    the HTTP request (None outside one) and who asked, for log lines."""
+
+    request: Any = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
 class Method:
-    """A callable JSON-RPC method with the annotations its parameters are checked against."""
+    """A callable JSON-RPC method with the annotations its parameters are checked against;
+    ``call_parameter`` names the parameter that receives the :class:`Call` (not a wire
+    parameter, absent from ``signature``)."""
 
     name: str
     function: Callable[..., Any]
     signature: inspect.Signature
     hints: dict[str, Any]
+    call_parameter: str | None = None
 
-    def call(self, params: Any) -> Any:
+    def call(self, params: Any, call: Call | None = None) -> Any:
         try:
             if isinstance(params, dict):
                 bound = self.signature.bind(**params)
@@ -127,6 +126,8 @@ class Method:
             problem = problem or constraint_problem(value, hint)
             if problem:
                 raise InvalidParams(f"{self.name}: parameter '{pname}' {problem}")
+        if self.call_parameter:  # by keyword: methods take no *args
+            return self.function(**bound.arguments, **{self.call_parameter: call or Call()})
         return self.function(*bound.args, **bound.kwargs)
 
 
@@ -137,8 +138,14 @@ def rpc_method(function: Callable[..., Any]) -> Callable[..., Any]:
     """Register ``function`` as the JSON-RPC method of the same name."""
     hints = get_type_hints(function, include_extras=True)
     hints.pop("return", None)
-    METHODS[function.__name__] = Method(
-        function.__name__, function, inspect.signature(function), hints)
+    signature = inspect.signature(function)
+    call_parameter = next((name for name, hint in hints.items() if hint is Call), None)
+    if call_parameter:  # supplied by the dispatcher, never by the client
+        hints.pop(call_parameter)
+        signature = signature.replace(parameters=[
+            p for p in signature.parameters.values() if p.name != call_parameter])
+    METHODS[function.__name__] = Method(function.__name__, function, signature, hints,
+                                        call_parameter)
     return function
 
 
@@ -161,17 +168,25 @@ def _parse(body: bytes) -> tuple[Any, str, Any]:
     return request.get("id"), method, params
 
 
-def handle(body: bytes, origin: str = "") -> str:
+def handle(body: bytes, call: Call | None = None) -> str:
     """The JSON response text for one request body (never raises). A failed call is one line
-    in the log: who asked, the method, the request id and the error."""
+    in the log: who asked, the method, the request id and the error. Domain errors become
+    error objects named by :mod:`.errors`; any other exception is an internal error."""
     request_id: Any = None
     name: Any = None
+    origin = call.origin if call is not None else ""
     try:
         request_id, name, params = _parse(body)
         method = METHODS.get(name)
         if method is None:
             raise MethodNotFound(f"method {shown(name)} is not supported")
-        result = method.call(params)
+        try:
+            result = method.call(params, call)
+        except CrdsError as exc:
+            wire = wire_name(exc)
+            if wire is None:
+                raise
+            raise RpcError(str(exc), name=wire) from None
         text = json.dumps(result)
         if len(text) > ENCODE_THRESHOLD:
             text = json.dumps(crds_encode(result))

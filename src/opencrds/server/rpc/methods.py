@@ -8,20 +8,17 @@ strings.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from typing import Annotated, Any
-
-from django.utils import timezone
 
 import opencrds
 from opencrds.rules.errors import CrdsError
 from opencrds.rules.mappings import PipelineContext
 
-from ..catalog import queries
-from ..catalog.models import AuditEntry, RemoteContext
-from . import contexts, sqlite_export
-from .jsonrpc import InvalidParams, RpcError, UnknownContext, UnknownFile, rpc_method
+from ..catalog import contexts, datasets, queries, services
+from ..catalog.errors import AmbiguousSelection, UnknownContext, UnknownFile
+from . import sqlite_export
+from .errors import rules_error_name
+from .jsonrpc import Call, InvalidParams, RpcError, rpc_method
 from .params import GlobPattern, MaxLength
 from .serverinfo import MAX_PER_RPC, server_info
 
@@ -34,17 +31,15 @@ Pattern = Annotated[str, GlobPattern()]
 #: A pipeline key (push_remote_context).
 Key = Annotated[str, MaxLength(1024)]
 
-_request = threading.local()
 
-
-def set_request(request: Any) -> None:
-    """Remember the HTTP request being served (get_server_info builds URLs from it)."""
-    _request.value = request
+def _rules_error(exc: CrdsError) -> RpcError:
+    """An error of the rules engine as the client sees it (named as crds names it)."""
+    return RpcError(str(exc), name=rules_error_name(exc))
 
 
 @rpc_method
-def get_server_info() -> dict[str, Any]:
-    return server_info(getattr(_request, "value", None))
+def get_server_info(call: Call) -> dict[str, Any]:
+    return server_info(call.request)
 
 
 @rpc_method
@@ -78,7 +73,7 @@ def get_reference_names(context: Name) -> list[str]:
     try:
         return mapping.reference_names()
     except CrdsError as exc:
-        raise RpcError(str(exc), name=type(exc).__name__) from None
+        raise _rules_error(exc) from None
 
 
 @rpc_method
@@ -103,13 +98,13 @@ def _best_references(pmap: PipelineContext, header: dict[str, Any],
     try:
         result = opencrds.get_best_references(pmap, header, reftypes or None)
     except CrdsError as exc:
-        raise RpcError(str(exc), name=type(exc).__name__) from None
+        raise _rules_error(exc) from None
     for filekind, value in result.items():
         # CRDS's mixed-tie defect (RULES.md §3.2.7) can leak selector objects into a result;
         # serverless crds then fails on it, so the server reports an error too.
         if not _is_plain(value):
-            raise RpcError(f"ambiguous rules for type '{filekind}' in {pmap.basename}: "
-                           f"equal-weight matches select {value!r}", name="CrdsLookupError")
+            raise AmbiguousSelection(f"ambiguous rules for type '{filekind}' in "
+                                     f"{pmap.basename}: equal-weight matches select {value!r}")
     return result
 
 
@@ -129,7 +124,7 @@ def get_best_references_by_header_map(context: Name, headers: dict[str, dict[str
     for dataset_id, header in headers.items():
         try:
             results[dataset_id] = _best_references(pmap, header, reftypes)
-        except RpcError as exc:
+        except (RpcError, AmbiguousSelection) as exc:
             results[dataset_id] = f"NOT FOUND {exc.args[0]}"
     return results
 
@@ -164,38 +159,19 @@ def get_sqlite_db(observatory: Word | None = None) -> str:
     return sqlite_export.encoded_db(contexts.check_observatory(observatory))
 
 
-def key_hash(key: str) -> str:
-    """SHA-256 of a pipeline key, as stored in :class:`RemoteContext`."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
 @rpc_method
 def push_remote_context(observatory: Word | None, kind: Word | None, key: Key,
                         context: Name) -> None:
-    served = contexts.check_observatory(observatory)
-    remote = RemoteContext.objects.filter(observatory=served, key_hash=key_hash(key)).first()
-    if remote is None:
-        raise RpcError("Unknown pipeline key.", name="InvalidPipelineKey")
-    contexts.require_mapping(context)
-    if not context.endswith(".pmap"):
-        raise UnknownContext(f"'{context}' is not a pipeline context (.pmap)")
-    remote.kind = kind or "latest"
-    remote.context = context
-    remote.updated = timezone.now()
-    remote.save()
-    AuditEntry.objects.create(observatory=served, user=remote.name, action="push context",
-                              filename=context, why=f"pipeline '{remote.name}' synced")
+    services.push_remote_context(observatory, key, context, kind)
     return None
 
 
 @rpc_method
 def get_remote_context(observatory: Word | None, pipeline_name: Name) -> str:
-    served = contexts.check_observatory(observatory)
-    remote = RemoteContext.objects.filter(observatory=served, name=pipeline_name).first()
-    if remote is None or not remote.context:
+    context = queries.remote_context(contexts.check_observatory(observatory), pipeline_name)
+    if not context:
         raise UnknownContext(f"no context was pushed by pipeline '{pipeline_name}'")
-    return remote.context
-
+    return context
 
 
 def _matching_keys(context: str) -> dict[str, list[str]] | list[str]:
@@ -204,26 +180,23 @@ def _matching_keys(context: str) -> dict[str, list[str]] | list[str]:
     try:
         return mapping.get_required_parkeys()
     except CrdsError as exc:
-        raise RpcError(str(exc), name=type(exc).__name__) from None
+        raise _rules_error(exc) from None
 
 
 def _minimized(header: dict[str, str], parkeys: dict[str, list[str]] | list[str]
                ) -> dict[str, str]:
     """``header`` cut down to the instrument keywords and the context's matching
     parameters, as an archive answers (the keys a dataset lacks stay out)."""
-    from ..catalog.datasets import INSTRUMENT_KEYS
-
-    instrument = next((str(header[k]).lower() for k in INSTRUMENT_KEYS if k in header), "")
+    instrument = next((str(header[k]).lower() for k in datasets.INSTRUMENT_KEYS
+                       if k in header), "")
     keys = parkeys.get(instrument, []) if isinstance(parkeys, dict) else parkeys
-    wanted = {*INSTRUMENT_KEYS, *(str(k).upper() for k in keys)}
+    wanted = {*datasets.INSTRUMENT_KEYS, *(str(k).upper() for k in keys)}
     return {key: value for key, value in header.items() if key.upper() in wanted}
 
 
 @rpc_method
 def get_dataset_ids(context: Name, instrument: Word, datasets_since: Word | None = None
                     ) -> list[str]:
-    from ..catalog import datasets
-
     contexts.load(contexts.resolve(context))
     try:
         return datasets.dataset_ids(queries.server_observatory(), instrument, datasets_since)
@@ -234,8 +207,6 @@ def get_dataset_ids(context: Name, instrument: Word, datasets_since: Word | None
 @rpc_method
 def get_dataset_headers_by_id(context: Name, dataset_ids: list[Name],
                               datasets_since: Word | None = None) -> dict[str, Any]:
-    from ..catalog import datasets
-
     if len(dataset_ids) > MAX_PER_RPC:
         raise InvalidParams(f"at most {MAX_PER_RPC} dataset ids per call, got "
                             f"{len(dataset_ids)}")

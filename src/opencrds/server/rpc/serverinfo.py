@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pprint
-import threading
 from typing import Any
 
 from django.conf import settings
@@ -13,13 +12,10 @@ from django.utils import timezone
 import opencrds
 
 from ..catalog import queries
+from ..catalog.revision_cache import Revision, cache
 from .jsonrpc import crds_encode
 
 MAX_PER_RPC = 1000
-
-_lock = threading.Lock()
-_metadata: dict[tuple[str, int], tuple[dict[str, str], list[str]]] = {}
-_info: dict[tuple[str, int, str], dict[str, Any]] = {}
 
 
 def base_url(request: HttpRequest | None) -> str:
@@ -29,41 +25,22 @@ def base_url(request: HttpRequest | None) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def _download_metadata(observatory: str, number: int) -> tuple[dict[str, str], list[str]]:
-    """(encoded download_metadata, mapping names) of every downloadable file."""
-    key = (observatory, number)
-    cached = _metadata.get(key)
-    if cached is None:
-        files = queries.available_files(observatory)
-        metadata = {name: {"sha1sum": sha1 or "none", "size": str(size)}
-                    for name, _kind, sha1, size in files}
-        mappings = [name for name, kind, _sha1, _size in files if kind == "mapping"]
-        cached = (crds_encode(metadata), mappings)
-        with _lock:
-            _metadata.clear()
-            _metadata[key] = cached
-    return cached
-
-
 def _urls(base: str, branch: str, observatory: str) -> dict[str, dict[str, str]]:
     url = f"{base}/unchecked_get/{branch}/{observatory}/"
     return {"checked": {observatory: url}, "unchecked": {observatory: url}}
 
 
-def server_info(request: HttpRequest | None = None) -> dict[str, Any]:
-    """The server info dict for the observatory served, as ``get_server_info`` returns it."""
-    observatory = queries.server_observatory()
-    number, updated = queries.revision(observatory)
-    base = base_url(request)
-    key = (observatory, number, base)
-    info = _info.get(key)
-    if info is not None:
-        return info
-    metadata, mappings = _download_metadata(observatory, number)
+def _catalog_info(observatory: str, revision: Revision) -> dict[str, Any]:
+    """The server info of one catalog revision, without the URLs (they depend on the
+    request); ``None`` values mark where the URLs go, to keep the order of the keys."""
+    files = queries.available_files(observatory)
+    metadata = {name: {"sha1sum": sha1 or "none", "size": str(size)}
+                for name, _kind, sha1, size in files}
+    mappings = [name for name, kind, _sha1, _size in files if kind == "mapping"]
     defaults = queries.default_contexts(observatory)
     operational = defaults["operational"]
-    stamp = queries.format_date(updated or timezone.now())
-    info = {
+    stamp = queries.format_date(revision.updated or timezone.now())
+    info: dict[str, Any] = {
         "observatory": observatory,
         "operational_context": operational,
         "latest_context": operational,
@@ -71,10 +48,10 @@ def server_info(request: HttpRequest | None = None) -> dict[str, Any]:
         "versions_context": defaults["versions"],
         "bad_files_list": queries.bad_files(observatory),
         "mappings": mappings,
-        "mapping_url": _urls(base, "mappings", observatory),
-        "reference_url": _urls(base, "references", observatory),
-        "config_url": _urls(base, "config", observatory),
-        "download_metadata": metadata,
+        "mapping_url": None,
+        "reference_url": None,
+        "config_url": None,
+        "download_metadata": crds_encode(metadata),
         "force_remote_mode": 0,
         "max_headers_per_rpc": MAX_PER_RPC,
         "max_bestrefs_per_rpc": MAX_PER_RPC,
@@ -87,10 +64,19 @@ def server_info(request: HttpRequest | None = None) -> dict[str, Any]:
     banner = [context for _calver, context, flag in queries.build_contexts(observatory) if flag]
     if banner:
         info["build_context"] = banner[0]
-    with _lock:
-        if len(_info) > 16 or any(k[1] != number for k in _info):
-            _info.clear()
-        _info[key] = info
+    return info
+
+
+def server_info(request: HttpRequest | None = None) -> dict[str, Any]:
+    """The server info dict for the observatory served, as ``get_server_info`` returns it,
+    with URLs on the base URL ``request`` was made to."""
+    observatory = queries.server_observatory()
+    info = dict(cache.get(observatory, "server info",
+                          lambda revision: _catalog_info(observatory, revision)))
+    base = base_url(request)
+    info["mapping_url"] = _urls(base, "mappings", observatory)
+    info["reference_url"] = _urls(base, "references", observatory)
+    info["config_url"] = _urls(base, "config", observatory)
     return info
 
 

@@ -6,11 +6,11 @@ import base64
 import os
 import sqlite3
 import tempfile
-import threading
 import zlib
 
 from ..catalog import queries
 from ..catalog.models import ContextHistory, FileRecord
+from ..catalog.revision_cache import cache
 
 CATALOG_COLUMNS = (
     "name", "state", "blacklisted", "rejected", "observatory", "instrument", "filekind", "type",
@@ -19,8 +19,6 @@ CATALOG_COLUMNS = (
     "deliverer_user", "deliverer_email", "description", "replaced_by_filename", "comment",
     "aperture",
 )
-_cache: dict[tuple[str, int], str] = {}
-_lock = threading.Lock()
 
 
 def build_db(observatory: str, path: str) -> None:
@@ -61,21 +59,17 @@ def build_db(observatory: str, path: str) -> None:
 
 def encoded_db(observatory: str) -> str:
     """base64 of the zlib-compressed catalog database, rebuilt when the catalog changes."""
-    number, _updated = queries.revision(observatory)
-    key = (observatory, number)
-    cached = _cache.get(key)
-    if cached is None:
-        fd, path = tempfile.mkstemp(suffix=".sqlite3")
-        os.close(fd)
-        try:
+    return cache.get(observatory, "sqlite export", lambda _: _encode_new_db(observatory))
+
+
+def _encode_new_db(observatory: str) -> str:
+    fd, path = tempfile.mkstemp(suffix=".sqlite3")
+    os.close(fd)
+    try:
+        os.unlink(path)
+        build_db(observatory, path)
+        with open(path, "rb") as stream:
+            return base64.b64encode(zlib.compress(stream.read(), 6)).decode("ascii")
+    finally:
+        if os.path.exists(path):
             os.unlink(path)
-            build_db(observatory, path)
-            with open(path, "rb") as stream:
-                cached = base64.b64encode(zlib.compress(stream.read(), 6)).decode("ascii")
-        finally:
-            if os.path.exists(path):
-                os.unlink(path)
-        with _lock:
-            _cache.clear()
-            _cache[key] = cached
-    return cached

@@ -14,8 +14,8 @@ import opencrds
 
 from ..catalog import queries
 from ..errors import mark_logged, one_line
-from . import methods
-from .jsonrpc import InvalidRequest, RpcError, handle
+from . import methods  # noqa: F401  (registers the JSON-RPC methods)
+from .jsonrpc import Call, InvalidRequest, RpcError, handle
 
 log = logging.getLogger("opencrds.server.rpc")
 
@@ -76,12 +76,8 @@ def json_rpc(request: HttpRequest, suffix: str = "") -> HttpResponse:
         # gunicorn drops the connection afterwards rather than drain a large unread body
         return _error_response(request, InvalidRequest(f"request body larger than {limit} bytes"),
                                413)
-    methods.set_request(request)
-    try:
-        text = handle(body, f"{client_address(request)} {one_line(request.get_full_path())}")
-    finally:
-        methods.set_request(None)
-    return HttpResponse(text, content_type=CONTENT_TYPE)
+    call = Call(request, f"{client_address(request)} {one_line(request.get_full_path())}")
+    return HttpResponse(handle(body, call), content_type=CONTENT_TYPE)
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ....rpc.contexts import check_observatory
-from ...models import AuditEntry, RemoteContext
+from opencrds.rules.errors import CrdsError
+
+from ... import services
 
 
 class Command(BaseCommand):
@@ -21,16 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--observatory", help="default: the observatory served")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ....rpc.methods import key_hash
-
         try:
-            observatory = check_observatory(options["observatory"])
-        except Exception as exc:
+            key = services.add_pipeline(options["observatory"], options["name"], options["key"])
+        except CrdsError as exc:
             raise CommandError(str(exc)) from None
-        key = options["key"] or secrets.token_urlsafe(24)
-        RemoteContext.objects.update_or_create(
-            observatory=observatory, name=options["name"],
-            defaults={"key_hash": key_hash(key)})
-        AuditEntry.objects.create(observatory=observatory, action="add pipeline",
-                                  filename=options["name"], why="pipeline key set")
         self.stdout.write(key)

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...importer import CacheImporter, ImportError_
+from ... import services
+from ...errors import ImportFailed
 
 
 class Command(BaseCommand):
@@ -26,11 +27,10 @@ class Command(BaseCommand):
         if not source.is_dir():
             raise CommandError(f"not a directory: {source}")
         echo = (lambda m: self.stdout.write(m)) if options["verbosity"] > 1 else None
-        importer = CacheImporter(source, options["observatory"], link=options["link"],
-                                 user=options["user"], echo=echo)
         try:
-            report = importer.run()
-        except ImportError_ as exc:
+            report = services.import_cache(source, options["observatory"], link=options["link"],
+                                           user=options["user"], echo=echo)
+        except ImportFailed as exc:
             raise CommandError(str(exc)) from None
         for warning in report.warnings[:20]:
             self.stderr.write(f"warning: {warning}")

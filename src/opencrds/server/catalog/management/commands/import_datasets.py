@@ -6,8 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ....rpc.contexts import check_observatory
-from ...datasets import import_files
+from opencrds.rules.errors import CrdsError
+
+from ... import services
+from ...contexts import check_observatory
 
 
 class Command(BaseCommand):
@@ -25,12 +27,12 @@ class Command(BaseCommand):
 
         try:
             observatory = check_observatory(options["observatory"])
-        except Exception as exc:
+        except CrdsError as exc:
             raise CommandError(str(exc)) from None
         failed = 0
         for path in options["files"]:
             try:
-                (dataset_id,) = import_files(observatory, [path], user=options["user"])
+                dataset_id = services.import_dataset(observatory, path, user=options["user"])
             except (HeaderError, ValueError, OSError) as exc:
                 self.stderr.write(f"error: {exc}")
                 failed += 1

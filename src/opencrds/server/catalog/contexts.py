@@ -1,21 +1,32 @@
-"""Loading mappings from the store (kept warm per process) and resolving context specs."""
+"""Resolving context specifications and loading mappings from the file store.
+
+Mappings load through one :class:`MappingLoader` per catalog revision (kept in the
+:mod:`revision cache <.revision_cache>`), so compiled rules stay warm across requests. Failures
+are :mod:`catalog errors <.errors>`: the protocol layer decides what a client sees.
+"""
 
 from __future__ import annotations
 
 import datetime
 import re
-import threading
-import time
 from typing import Any
 
-from opencrds.client.contexts import get_loader
-from opencrds.rules.errors import CrdsError
+from opencrds.cache.paths import env_flag
+from opencrds.rules.errors import CrdsError, MappingError
 from opencrds.rules.loader import MappingLoader
 from opencrds.rules.mappings import BaseMapping, PipelineContext
 
-from ..catalog import queries, store
-from ..catalog.models import BuildContext, ContextHistory
-from .jsonrpc import InvalidObservatory, UnavailableFile, UnknownContext, UnknownFile
+from . import queries
+from .errors import (
+    ContextLoadFailed,
+    InvalidObservatory,
+    UnavailableFile,
+    UnknownContext,
+    UnknownFile,
+)
+from .filestore import get_file_store, is_safe_name
+from .models import BuildContext, ContextHistory
+from .revision_cache import REVISION_CHECK_SECONDS, cache
 
 _TAGS = {"latest": "operational", "operational": "operational", "edit": "edit",
          "versions": "versions", "build": "build"}
@@ -24,39 +35,45 @@ _DATE = r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?)?"
 SPEC_RE = re.compile(
     rf"(?:(?P<obs>[a-z]{{2,9}})(?:-(?P<instr>[a-z][a-z0-9]{{1,16}})"
     rf"(?:-(?P<kind>[a-z][a-z0-9\-]{{1,32}}?))?)?-)?(?P<when>{_DATE}|{'|'.join(_TAGS)})")
-
-
-_registered = False
+_MAPPING_SUFFIXES = (".pmap", ".imap", ".rmap")
 
 
 def register_store_definitions() -> None:
-    """Register missions defined by data whose definitions the store holds (once)."""
-    global _registered
-    if _registered:
-        return
+    """Register the missions defined by data whose definitions the store holds."""
     from opencrds.observatories.generic import register_definitions
 
-    folder = store.root() / "definitions"
-    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+    for path in get_file_store().definition_folders():
         if (path / "observatory.yaml").is_file() or (path / "specs").is_dir():
             register_definitions(path)
-    _registered = True
 
 
-_loader: MappingLoader | None = None
+def _new_loader(observatory: str) -> MappingLoader:
+    import opencrds.observatories  # noqa: F401  (registers the observatory conventions)
+
+    register_store_definitions()
+    store = get_file_store()
+
+    def read_text(name: str) -> str:
+        base = name.rsplit("/", 1)[-1]
+        try:
+            return store.read_text(observatory, base, "mappings")
+        except UnicodeDecodeError as exc:
+            raise MappingError(f"mapping text is not UTF-8: {exc}", base) from None
+        except (OSError, ValueError):
+            raise MappingError(f"mapping '{base}' not found in the store", base) from None
+
+    return MappingLoader(read_text, ignore_checksum=env_flag("CRDS_IGNORE_MAPPING_CHECKSUM"))
 
 
-def loader() -> MappingLoader:
-    """The process-wide loader over the store: compiled mappings stay warm across requests."""
-    global _loader
-    if _loader is None:
-        register_store_definitions()
-        _loader = get_loader(store.root())
-    return _loader
+def loader(observatory: str | None = None) -> MappingLoader:
+    """The loader of the served observatory's mappings for the current catalog revision."""
+    observatory = observatory or queries.server_observatory()
+    return cache.get(observatory, "mapping loader", lambda _: _new_loader(observatory),
+                     max_age=REVISION_CHECK_SECONDS)
 
 
 def check_observatory(observatory: str | None) -> str:
-    """The served observatory; an error if the client asked about another one."""
+    """The served observatory; an error if the caller asked about another one."""
     served = queries.server_observatory()
     if observatory not in (None, "", served):
         raise InvalidObservatory(
@@ -64,43 +81,24 @@ def check_observatory(observatory: str | None) -> str:
     return served
 
 
-#: Mappings known to be downloadable, forgotten when the catalog revision changes. The
-#: revision is read at most every REVISION_CHECK_SECONDS, so a warm bestrefs request makes no
-#: database query at all.
-REVISION_CHECK_SECONDS = 2.0
-_available: set[str] = set()
-_revision_seen: tuple[float, int] = (0.0, -1)
-_cache_lock = threading.Lock()
-
-
-def _forget_if_catalog_changed(observatory: str) -> None:
-    global _revision_seen
-    checked, number = _revision_seen
-    now = time.monotonic()
-    if now - checked < REVISION_CHECK_SECONDS:
-        return
-    current = queries.revision(observatory)[0]
-    with _cache_lock:
-        if current != number:
-            _available.clear()
-        _revision_seen = (now, current)
-
-
 def require_mapping(name: str) -> None:
-    """An error unless ``name`` is a downloadable mapping of the served observatory."""
+    """An error unless ``name`` is a downloadable mapping of the served observatory.
+
+    Names found so are remembered for the catalog revision, so a warm bestrefs request makes
+    no database query at all."""
     observatory = queries.server_observatory()
-    _forget_if_catalog_changed(observatory)
-    if name in _available:
+    available: set[str] = cache.get(observatory, "available mappings", lambda _: set(),
+                                    max_age=REVISION_CHECK_SECONDS)
+    if name in available:
         return
-    if not store.is_safe_name(name) or not name.endswith((".pmap", ".imap", ".rmap")):
+    if not is_safe_name(name) or not name.endswith(_MAPPING_SUFFIXES):
         raise UnknownContext(f"'{name}' is not a CRDS mapping name")
     record = queries.file_record(observatory, name)
     if record is None or record["type"] != "mapping":
         raise UnknownFile(f"File '{name}' is not known to CRDS.")
     if not record["available"]:
         raise UnavailableFile(f"File '{name}' is not yet available.")
-    with _cache_lock:
-        _available.add(name)
+    available.add(name)
 
 
 def load(name: str) -> BaseMapping:
@@ -109,7 +107,7 @@ def load(name: str) -> BaseMapping:
     try:
         return loader().load(name)
     except CrdsError as exc:
-        raise UnknownContext(f"cannot load '{name}': {exc}", name=type(exc).__name__) from None
+        raise ContextLoadFailed(f"cannot load '{name}': {exc}", exc) from None
 
 
 def load_pipeline(spec: str) -> PipelineContext:
@@ -120,7 +118,8 @@ def load_pipeline(spec: str) -> PipelineContext:
     return mapping
 
 
-def _history_at(observatory: str, when: str) -> str:
+def history_at(observatory: str, when: str) -> str:
+    """The operational context at the date ``when``; ValueError for a malformed date."""
     moment = datetime.datetime.fromisoformat(when.upper().replace(" ", "T"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
@@ -158,7 +157,7 @@ def default_context(observatory: str, state: str | None) -> str:
 def resolve(spec: str, observatory: str | None = None) -> str:
     """The mapping name a literal name or a symbolic/date spec stands for."""
     served = check_observatory(observatory)
-    if spec.endswith((".pmap", ".imap", ".rmap")):
+    if spec.endswith(_MAPPING_SUFFIXES):
         return spec
     match = SPEC_RE.fullmatch(spec.strip().lower())
     if match is None:
@@ -171,7 +170,7 @@ def resolve(spec: str, observatory: str | None = None) -> str:
         pmap = default_context(served, when)
     else:
         try:
-            pmap = _history_at(served, when)
+            pmap = history_at(served, when)
         except ValueError:
             raise UnknownContext(f"invalid date in '{spec}'") from None
     instrument, filekind = match.group("instr"), match.group("kind")
