@@ -36,15 +36,16 @@ def django_ready(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     if HAVE_PYTEST_DJANGO or settings.configured:
         return
-    import django
     from django.core.management import call_command
+
+    from opencrds.server import setup
 
     names = ("OPENCRDS_HOME", "OPENCRDS_OBSERVATORY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     saved = {name: os.environ.pop(name, None) for name in names}
     os.environ["OPENCRDS_HOME"] = str(tmp_path_factory.mktemp("services-home"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "opencrds.server.settings"
     try:
-        django.setup()  # the settings read the environment now, once
+        setup()  # prepares the data folder; the settings read the environment now, once
     finally:  # nothing leaks to the tests that follow
         for name, value in saved.items():
             os.environ.pop(name, None)
