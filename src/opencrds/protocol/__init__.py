@@ -6,10 +6,10 @@ A layer beside ``io``: it imports only ``rules``, never Django or httpx, so the 
 (``opencrds.client``, ``opencrds.cache``) and the server (``opencrds.server.rpc``) share it.
 """
 
-from .catalog_codec import CatalogDbError, decode_catalog_db, encode_catalog_db
+from .catalog_codec import CatalogEncodingError, decode_catalog_db, encode_catalog_db
 from .errors import ProtocolError
 from .payloads import crds_decode, crds_encode
 from .serverinfo import ServerInfo
 
-__all__ = ["CatalogDbError", "ProtocolError", "ServerInfo", "crds_decode", "crds_encode",
+__all__ = ["CatalogEncodingError", "ProtocolError", "ServerInfo", "crds_decode", "crds_encode",
            "decode_catalog_db", "encode_catalog_db"]

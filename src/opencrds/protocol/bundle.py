@@ -10,7 +10,6 @@ answer (``application/x-opencrds-bundle``) is, per name in order, one JSON heade
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .errors import ProtocolError
@@ -18,14 +17,12 @@ from .errors import ProtocolError
 BUNDLE_HEADER = "X-OpenCRDS-Bundle"
 BUNDLE_LIMITS_HEADER = "X-OpenCRDS-Bundle-Limits"
 BUNDLE_TYPE = "application/x-opencrds-bundle"
-#: Longest header line a reader accepts.
+#: Longest header line a reader need accept.
 LINE_LIMIT = 1 << 16
-#: Largest block a file body is read in.
-READ_BLOCK = 8 << 20
 
 
 class BundleFormatError(ProtocolError):
-    """A bundle response or header does not follow the bundle format."""
+    """A bundle header line does not follow the bundle format."""
 
 
 @dataclass(frozen=True)
@@ -91,75 +88,3 @@ def parse_line(line: bytes) -> Entry:
         size = None
     return Entry(str(head.get("name", "")), size, str(head.get("sha1sum") or ""),
                  str(head.get("error") or ""))
-
-
-Progress = Callable[[str, int], None]
-
-
-class FrameReader:
-    """Reads a bundle response: header lines and exact byte counts from a block iterator."""
-
-    def __init__(self, blocks: Iterator[bytes]) -> None:
-        self._blocks = blocks
-        self._buffer = bytearray()
-        self._pos = 0
-
-    def _more(self) -> bool:
-        block = next(self._blocks, None)
-        if block is None:
-            return False
-        if self._pos:
-            del self._buffer[:self._pos]
-            self._pos = 0
-        self._buffer += block
-        return True
-
-    def readline(self) -> bytes:
-        """The next line without its newline; b"" at the end of the stream."""
-        while (end := self._buffer.find(b"\n", self._pos)) < 0:
-            if len(self._buffer) - self._pos > LINE_LIMIT:
-                raise BundleFormatError("malformed bundle: header line too long")
-            if not self._more():
-                if len(self._buffer) > self._pos:
-                    raise BundleFormatError("bundle ended inside a header line")
-                return b""
-        line = bytes(self._buffer[self._pos:end])
-        self._pos = end + 1
-        return line
-
-    def next_entry(self) -> Entry | None:
-        """The next header line parsed; None at the end of the stream."""
-        line = self.readline()
-        return parse_line(line) if line else None
-
-    def take(self, size: int, name: str, progress: Progress | None = None) -> Body:
-        """The next ``size`` bytes, the body of file ``name``."""
-        return Body(self, size, name, progress)
-
-    def read_some(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes (at least one unless the stream ended)."""
-        if self._pos >= len(self._buffer) and not self._more():
-            raise BundleFormatError("bundle ended inside a file")
-        block = bytes(self._buffer[self._pos:self._pos + limit])
-        self._pos += len(block)
-        return block
-
-
-class Body:
-    """The ``size`` bytes of one bundled file, as blocks; ``drain`` skips what is unread."""
-
-    def __init__(self, frames: FrameReader, size: int, name: str,
-                 progress: Progress | None) -> None:
-        self._frames, self._left, self._name, self._progress = frames, size, name, progress
-
-    def __iter__(self) -> Iterator[bytes]:
-        while self._left > 0:
-            block = self._frames.read_some(min(self._left, READ_BLOCK))
-            self._left -= len(block)
-            if self._progress:
-                self._progress(self._name, len(block))
-            yield block
-
-    def drain(self) -> None:
-        while self._left > 0:
-            self._left -= len(self._frames.read_some(min(self._left, READ_BLOCK)))

@@ -11,7 +11,7 @@ from .errors import ProtocolError
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class CatalogDbError(ProtocolError):
+class CatalogEncodingError(ProtocolError):
     """The server's answer is not a base64, zlib-compressed SQLite file."""
 
 
@@ -25,7 +25,7 @@ def decode_catalog_db(encoded: str) -> bytes:
     try:
         data = zlib.decompress(base64.b64decode(encoded, validate=False))
     except (binascii.Error, zlib.error, TypeError, ValueError) as exc:
-        raise CatalogDbError(f"get_sqlite_db answer is not base64 zlib data: {exc}") from None
+        raise CatalogEncodingError(f"get_sqlite_db answer is not base64 zlib data: {exc}") from None
     if not data.startswith(SQLITE_MAGIC):
-        raise CatalogDbError("get_sqlite_db answer is not an SQLite database")
+        raise CatalogEncodingError("get_sqlite_db answer is not an SQLite database")
     return data
