@@ -12,8 +12,10 @@ from django.utils import timezone
 
 import opencrds
 
+from ...protocol import ServerInfo
+from ...protocol.downloads import branch_urls, encode_metadata
 from ..catalog import queries
-from .jsonrpc import crds_encode
+from .jsonrpc import ENCODE_LEVEL
 
 MAX_PER_RPC = 1000
 
@@ -35,19 +37,14 @@ def _download_metadata(observatory: str, number: int) -> tuple[dict[str, str], l
     cached = _metadata.get(key)
     if cached is None:
         files = queries.available_files(observatory)
-        metadata = {name: {"sha1sum": sha1 or "none", "size": str(size)}
-                    for name, _kind, sha1, size in files}
+        metadata = encode_metadata(((name, sha1, size) for name, _kind, sha1, size in files),
+                                   ENCODE_LEVEL)
         mappings = [name for name, kind, _sha1, _size in files if kind == "mapping"]
-        cached = (crds_encode(metadata), mappings)
+        cached = (metadata, mappings)
         with _lock:
             _metadata.clear()
             _metadata[key] = cached
     return cached
-
-
-def _urls(base: str, branch: str, observatory: str) -> dict[str, dict[str, str]]:
-    url = f"{base}/unchecked_get/{branch}/{observatory}/"
-    return {"checked": {observatory: url}, "unchecked": {observatory: url}}
 
 
 def server_info(request: HttpRequest | None = None) -> dict[str, Any]:
@@ -63,30 +60,29 @@ def server_info(request: HttpRequest | None = None) -> dict[str, Any]:
     defaults = queries.default_contexts(observatory)
     operational = defaults["operational"]
     stamp = queries.format_date(updated or timezone.now())
-    info = {
-        "observatory": observatory,
-        "operational_context": operational,
-        "latest_context": operational,
-        "edit_context": defaults["edit"] or operational,
-        "versions_context": defaults["versions"],
-        "bad_files_list": queries.bad_files(observatory),
-        "mappings": mappings,
-        "mapping_url": _urls(base, "mappings", observatory),
-        "reference_url": _urls(base, "references", observatory),
-        "config_url": _urls(base, "config", observatory),
-        "download_metadata": metadata,
-        "force_remote_mode": 0,
-        "max_headers_per_rpc": MAX_PER_RPC,
-        "max_bestrefs_per_rpc": MAX_PER_RPC,
-        "crds_version": {"str": opencrds.__version__, "rev": "opencrds", "svnurl": "/"},
-        "context_history": queries.context_history(observatory),
-        "last_synced": stamp,
-        "last_refreshed": stamp,
-        "updated": stamp,
-    }
     banner = [context for _calver, context, flag in queries.build_contexts(observatory) if flag]
-    if banner:
-        info["build_context"] = banner[0]
+    info = ServerInfo(
+        observatory=observatory,
+        operational_context=operational,
+        latest_context=operational,
+        edit_context=defaults["edit"] or operational,
+        versions_context=defaults["versions"],
+        bad_files_list=tuple(queries.bad_files(observatory)),
+        mappings=tuple(mappings),
+        mapping_url=branch_urls(base, "mappings", observatory),
+        reference_url=branch_urls(base, "references", observatory),
+        config_url=branch_urls(base, "config", observatory),
+        download_metadata=metadata,
+        force_remote_mode=0,
+        max_headers_per_rpc=MAX_PER_RPC,
+        max_bestrefs_per_rpc=MAX_PER_RPC,
+        crds_version={"str": opencrds.__version__, "rev": "opencrds", "svnurl": "/"},
+        context_history=queries.context_history(observatory),
+        last_synced=stamp,
+        last_refreshed=stamp,
+        updated=stamp,
+        build_context=banner[0] if banner else None,
+    ).to_wire()
     with _lock:
         if len(_info) > 16 or any(k[1] != number for k in _info):
             _info.clear()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import sqlite3
 import tempfile
 import threading
-import zlib
 
+from ...protocol.catalog_codec import encode_catalog_db
 from ..catalog import queries
 from ..catalog.models import ContextHistory, FileRecord
 
@@ -71,7 +70,7 @@ def encoded_db(observatory: str) -> str:
             os.unlink(path)
             build_db(observatory, path)
             with open(path, "rb") as stream:
-                cached = base64.b64encode(zlib.compress(stream.read(), 6)).decode("ascii")
+                cached = encode_catalog_db(stream.read(), 6)
         finally:
             if os.path.exists(path):
                 os.unlink(path)
