@@ -3,7 +3,7 @@ the target directory, size and sha1 verified against ``download_metadata``, then
 
 Many files at once go over one ``httpx.Client`` (kept-alive connections, one per worker
 thread). When the server advertises the OpenCRDS bundle endpoint (the ``X-OpenCRDS-Bundle``
-header of a file download, see ``opencrds.server.rpc.downloads``), the remaining files come in
+header of a file download, format in ``opencrds.protocol.bundle``), the remaining files come in
 a few bundle responses instead of one request each; every file is still locked, verified and
 renamed into place on its own, and whatever a bundle did not deliver is fetched one by one.
 ``OPENCRDS_DOWNLOAD_BUNDLES=0`` turns bundles off.

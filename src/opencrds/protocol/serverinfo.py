@@ -36,21 +36,22 @@ class ServerInfo(Mapping[str, Any]):
     latest_context: str | None = None
     edit_context: str | None = None
     versions_context: str | None = None
-    bad_files_list: tuple[str, ...] | None = None
-    mappings: tuple[str, ...] | None = None
+    # the long values are left out of repr (a traceback should not print 40,000 names)
+    bad_files_list: tuple[str, ...] | None = field(default=None, repr=False)
+    mappings: tuple[str, ...] | None = field(default=None, repr=False)
     mapping_url: dict[str, Any] | None = None
     reference_url: dict[str, Any] | None = None
     config_url: dict[str, Any] | None = None
     pickle_url: dict[str, Any] | None = None
     #: crds_encoded or plain ``{name: {"sha1sum", "size"}}``; decoded by :attr:`files`
-    download_metadata: dict[str, Any] | None = None
+    download_metadata: dict[str, Any] | None = field(default=None, repr=False)
     force_remote_mode: int | bool | None = None
     #: the page size of dataset-header calls (an integer; kept as sent)
     max_headers_per_rpc: int | str | None = None
     # the rest is sent but never read by a client: kept as sent, unchecked
     max_bestrefs_per_rpc: Any = None
     crds_version: Any = None
-    context_history: Any = None
+    context_history: Any = field(default=None, repr=False)
     last_synced: str | None = None
     last_refreshed: Any = None
     updated: Any = None
