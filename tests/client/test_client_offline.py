@@ -12,6 +12,7 @@ from server_helpers import CRDS_CACHE, HAVE_SHARED_DATA
 
 from opencrds.client import modes, rpc, specifiers
 from opencrds.client.serverinfo import fetch_server_info
+from opencrds.protocol import crds_decode, crds_encode
 from opencrds.rules.errors import CrdsError
 
 
@@ -30,13 +31,13 @@ def _transport(answers: list) -> httpx.MockTransport:
 
 def test_encode_decode_round_trip() -> None:
     value = {"a.fits": {"size": "3", "sha1sum": "x"}}
-    assert rpc.crds_decode(rpc.crds_encode(value)) == value
-    assert rpc.crds_decode([1]) == [1]
+    assert crds_decode(crds_encode(value)) == value
+    assert crds_decode([1]) == [1]
 
 
 def test_rpc_result_and_errors() -> None:
     answers: list = [
-        {"error": None, "result": rpc.crds_encode([1, 2])},
+        {"error": None, "result": crds_encode([1, 2])},
         {"error": {"message": "OtherError: bad &amp; worse"}, "result": None},
         {"error": {"message": "Channel 'x' not found"}},
         {"result": 1},

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pprint
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,14 @@ def load_server_config(observatory: str) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """JSON-like types only, so the text survives the literal parser."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # a dict, or a ServerInfo (its wire form)
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
-def save_server_config(observatory: str, info: dict[str, Any]) -> bool:
+def save_server_config(observatory: str, info: Mapping[str, Any]) -> bool:
     """Write ``info`` and ``bad_files.txt`` atomically; False (nothing written) if read-only."""
     if readonly():
         return False
@@ -56,6 +57,6 @@ def save_server_config(observatory: str, info: dict[str, Any]) -> bool:
     return True
 
 
-def bad_files(info: dict[str, Any]) -> frozenset[str]:
+def bad_files(info: Mapping[str, Any]) -> frozenset[str]:
     """The scientifically invalid files named by server info."""
     return frozenset(info.get("bad_files_list") or ())

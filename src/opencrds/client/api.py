@@ -8,8 +8,8 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..cache.config import bad_files
 from ..cache.paths import env_flag, file_path
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from .download import Downloader
 from .modes import effective_mode
@@ -36,14 +36,14 @@ class CrdsNetworkError(CrdsError):
     """A file the cache lacks cannot be fetched: no CRDS server is connected."""
 
 
-def _offline_error(client: RpcClient, info: dict[str, Any], missing: list[str]) -> CrdsError:
+def _offline_error(client: RpcClient, info: ServerInfo, missing: list[str]) -> CrdsError:
     """What a pipeline gets instead of paths to files that are not in the cache."""
     if client.last_error is not None:  # the words of crds.getreferences
         return CrdsNetworkError(f"Failed downloading cache config from: JSON RPC service at "
                                 f"'{client.url}': \"{client.last_error}\"")
     return CrdsNetworkError(f"Cannot fetch {', '.join(repr(n) for n in missing)}: not in the "
                             f"cache, and the server configuration came from "
-                            f"{info.get('server')!r} without a CRDS server connection.")
+                            f"{info.server!r} without a CRDS server connection.")
 
 
 def context_observatory(context: str | None, observatory: str | None = None) -> str:
@@ -53,19 +53,19 @@ def context_observatory(context: str | None, observatory: str | None = None) -> 
     return named or default_observatory(observatory)
 
 
-def _final_context(spec: str | None, info: dict[str, Any], client: RpcClient) -> str:
-    observatory = info["observatory"]
+def _final_context(spec: str | None, info: ServerInfo, client: RpcClient) -> str:
+    observatory = info.observatory
     env = os.environ.get("CRDS_CONTEXT")
     if spec is None and env:
         spec = env
     if spec is None:
-        if observatory == "jwst" and info.get("connected"):
+        if observatory == "jwst" and info.connected:
             try:
                 return resolve("build", info, client)
             except CrdsError:
                 log.warning("Calibration SW not found, defaulting to latest.")
         spec = f"{observatory}-latest"
-    if spec in ("build", f"{observatory}-build") and not info.get("connected"):
+    if spec in ("build", f"{observatory}-build") and not info.connected:
         spec = f"{observatory}-latest"
     return resolve(spec, info, client)
 
@@ -80,12 +80,12 @@ def get_default_context(observatory: str | None = None, state: str | None = None
         return _final_context(None, info, client)
 
 
-def _sync_mappings(context: str, info: dict[str, Any], client: RpcClient,
+def _sync_mappings(context: str, info: ServerInfo, client: RpcClient,
                    downloader: Downloader) -> None:
     """Fetch the mapping closure of ``context`` when online and something is missing."""
-    if not info.get("connected"):
+    if not info.connected:
         return
-    if file_path(context, info["observatory"]).exists():
+    if file_path(context, str(info.observatory)).exists():
         names = [context]
         try:
             from .contexts import load_context
@@ -156,7 +156,7 @@ def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None 
             raise
         downloader = Downloader(observatory, info)
         try:
-            bad = bad_files(info)
+            bad = info.bad_files
             if effective_mode(info) == "remote":
                 bestrefs = client.call("get_best_references", final, dict(parameters), types)
             else:
@@ -183,8 +183,8 @@ def getreferences(parameters: Mapping[str, Any], reftypes: Iterable[str] | None 
                     log.warning("%s", message)
                 result[filekind] = text
                 wanted.append(text)
-            missing = downloader.missing(wanted, ignore_cache and info.get("connected"))
-            if missing and not info.get("connected"):
+            missing = downloader.missing(wanted, ignore_cache and bool(info.connected))
+            if missing and not info.connected:
                 raise _offline_error(client, info, missing)
             _, errors = downloader.fetch(missing, ignore_cache=ignore_cache)
             if errors:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..cache.paths import observatory_of
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from .rpc import RpcClient, server_url
 from .wordlists import expand_words
@@ -82,10 +83,10 @@ def dataset_ids(context: str, instrument: str, *, client: RpcClient | None = Non
     return [str(i) for i in answer]
 
 
-def ids_per_rpc(info: dict[str, Any]) -> int:
+def ids_per_rpc(info: ServerInfo) -> int:
     """The page size for header requests: server info's ``max_headers_per_rpc``."""
     try:
-        return max(1, int(info.get("max_headers_per_rpc") or DEFAULT_IDS_PER_RPC))
+        return max(1, int(info.max_headers_per_rpc or DEFAULT_IDS_PER_RPC))
     except (TypeError, ValueError):
         return DEFAULT_IDS_PER_RPC
 

@@ -3,7 +3,7 @@ the target directory, size and sha1 verified against ``download_metadata``, then
 
 Many files at once go over one ``httpx.Client`` (kept-alive connections, one per worker
 thread). When the server advertises the OpenCRDS bundle endpoint (the ``X-OpenCRDS-Bundle``
-header of a file download, see ``opencrds.server.rpc.downloads``), the remaining files come in
+header of a file download, format in ``opencrds.protocol.bundle``), the remaining files come in
 a few bundle responses instead of one request each; every file is still locked, verified and
 renamed into place on its own, and whatever a bundle did not deliver is fetched one by one.
 ``OPENCRDS_DOWNLOAD_BUNDLES=0`` turns bundles off.
@@ -15,13 +15,12 @@ locking, verification and the rename are the same.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,20 +37,26 @@ from ..cache.storage import (
     stage_verified,
     write_verified,
 )
-from ..rules.naming import is_mapping
+from ..protocol import ServerInfo
+from ..protocol.bundle import (
+    BUNDLE_HEADER,
+    BUNDLE_LIMITS_HEADER,
+    BUNDLE_TYPE,
+    LINE_LIMIT,
+    parse_limits,
+    parse_line,
+)
+from ..protocol.downloads import URL_KEYS, url_kind
+from ..protocol.errors import ProtocolError
 from .plugin import from_env as plugin_from_env
-from .serverinfo import download_metadata
 
 log = logging.getLogger("opencrds")
 CHUNK = 8 << 20
 _GEIS_HEADER = re.compile(r"\.r\dh$")
 Progress = Callable[[str, int], None]
-BUNDLE_HEADER = "X-OpenCRDS-Bundle"
-BUNDLE_LIMITS_HEADER = "X-OpenCRDS-Bundle-Limits"
-BUNDLE_TYPE = "application/x-opencrds-bundle"
+#: Most names this client puts in one bundle request (fewer when the server says so).
 BUNDLE_MAX_NAMES = 1000
 BUNDLE_SPLIT_BYTES = 16 << 20
-_LINE_LIMIT = 1 << 16
 
 
 def expand_names(names: Iterable[str]) -> list[str]:
@@ -67,16 +72,12 @@ def expand_names(names: Iterable[str]) -> list[str]:
     return result
 
 
-def file_url(name: str, observatory: str, info: dict[str, Any]) -> str:
+def file_url(name: str, observatory: str, info: ServerInfo | Mapping[str, Any]) -> str:
     """``$CRDS_<KIND>_URI/name`` or the server-info URL of the file's kind + ``/name``."""
-    kind, section = (("MAPPING", "mapping_url") if is_mapping(name)
-                     else ("PICKLE", "pickle_url") if name.endswith(".pkl")
-                     else ("CONFIG", "config_url") if name == "server_config"
-                     else ("REFERENCE", "reference_url"))
+    kind, section = url_kind(name)
     base = os.environ.get(f"CRDS_{kind}_URI")
     if not base:
-        urls = info.get(section) or {}
-        base = urls.get(observatory) if isinstance(urls, dict) else None
+        base = ServerInfo.of(info).download_base(section, observatory)
         if not base:
             raise CrdsDownloadError(f"no download URL for '{name}' in server info")
     return base.rstrip("/") + "/" + name
@@ -85,11 +86,11 @@ def file_url(name: str, observatory: str, info: dict[str, Any]) -> str:
 class Downloader:
     """Fetches files of one observatory into the cache, verified, atomically."""
 
-    def __init__(self, observatory: str, info: dict[str, Any], *, lock_timeout: float = 5.0,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(self, observatory: str, info: ServerInfo | Mapping[str, Any], *,
+                 lock_timeout: float = 5.0, client: httpx.Client | None = None) -> None:
         self.observatory = observatory
-        self.info = info
-        self.metadata = download_metadata(info)
+        self.info = ServerInfo.of(info)
+        self.metadata = self.info.files
         self.lock_timeout = lock_timeout
         retries = os.environ.get("CRDS_CLIENT_RETRY_COUNT", "1")
         self.retries = max(1, int(retries)) if retries.isdigit() else 1
@@ -106,8 +107,8 @@ class Downloader:
         """False when every download URL is plain http: no TLS context to build (~0.2 s)."""
         bases = [os.environ.get(f"CRDS_{kind}_URI", "") for kind in
                  ("MAPPING", "REFERENCE", "PICKLE", "CONFIG")]
-        for section in ("mapping_url", "reference_url", "pickle_url", "config_url"):
-            urls = self.info.get(section)
+        for section in URL_KEYS:
+            urls = getattr(self.info, section)
             bases.extend(str(v) for v in urls.values()) if isinstance(urls, dict) else None
         return not all(b.startswith("http://") for b in bases if b) or not any(bases)
 
@@ -136,13 +137,11 @@ class Downloader:
 
     def _learn_bundle_limits(self, text: str) -> None:
         """Take the server's ``names=N, bytes=M`` bundle limits (unknown words are ignored)."""
-        for item in text.split(","):
-            key, _, value = item.strip().partition("=")
-            if value.strip().isdigit() and int(value) > 0:
-                if key == "names":
-                    self.bundle_max_names = min(BUNDLE_MAX_NAMES, int(value))
-                elif key == "bytes":
-                    self.bundle_max_bytes = int(value)
+        limits = parse_limits(text)
+        if limits.names:
+            self.bundle_max_names = min(BUNDLE_MAX_NAMES, limits.names)
+        if limits.bytes:
+            self.bundle_max_bytes = limits.bytes
 
     def fetch_one(self, name: str, *, ignore_cache: bool = False,
                   progress: Progress | None = None) -> Path:
@@ -285,9 +284,9 @@ class Downloader:
                     line = frames.readline()
                     if not line:
                         break
-                    head = json.loads(line)
-                    name, size = str(head.get("name", "")), head.get("size")
-                    if not isinstance(size, int) or size < 0:
+                    entry = parse_line(line)
+                    name, size = entry.name, entry.size
+                    if size is None:
                         continue  # an error entry: fetched one by one, for its own message
                     body = frames.take(size, name, progress)
                     try:
@@ -297,7 +296,7 @@ class Downloader:
                         body.drain()
                     if batch.full():
                         batch.commit()
-        except (httpx.HTTPError, ValueError, OSError, CrdsDownloadError) as exc:
+        except (httpx.HTTPError, ValueError, OSError, CrdsDownloadError, ProtocolError) as exc:
             log.debug("bundle download stopped: %s", exc)
         finally:
             batch.commit()  # what arrived complete and verified is kept
@@ -398,7 +397,7 @@ class _Frames:
     def readline(self) -> bytes:
         """The next line without its newline; b"" at the end of the stream."""
         while (end := self._buffer.find(b"\n", self._pos)) < 0:
-            if len(self._buffer) - self._pos > _LINE_LIMIT:
+            if len(self._buffer) - self._pos > LINE_LIMIT:
                 raise CrdsDownloadError("malformed bundle: header line too long")
             if not self._more():
                 if len(self._buffer) > self._pos:

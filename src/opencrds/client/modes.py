@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 
 log = logging.getLogger("opencrds")
 MODES = ("local", "remote", "auto", "s3")
 
 
-def effective_mode(info: dict[str, Any], mode: str | None = None) -> str:
+def effective_mode(info: ServerInfo | Mapping[str, Any], mode: str | None = None) -> str:
     """``local`` or ``remote`` for ``CRDS_MODE`` (default ``auto``) and the server info."""
     mode = (mode or os.environ.get("CRDS_MODE") or "auto").lower()
     if mode not in MODES:
         raise CrdsError(f"Invalid CRDS_MODE {mode!r}; use one of {', '.join(MODES)}")
-    connected = bool(info.get("connected"))
-    forced = bool(info.get("force_remote_mode"))
+    info = ServerInfo.of(info)
+    connected = bool(info.connected)
+    forced = bool(info.force_remote_mode)
     if mode == "auto":
         return "remote" if connected and forced else "local"
     if mode == "remote" and not connected:

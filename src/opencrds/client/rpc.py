@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import gzip
-import html
 import itertools
-import json
 import os
 import time
 import uuid
@@ -14,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from ..protocol.envelope import RpcFault, parse_response, request_body
+from ..protocol.errors import ProtocolError
 from ..rules.errors import CrdsError
 
 SERVERLESS_URL = "https://crds-serverless-mode.stsci.edu"
@@ -32,19 +30,6 @@ class StatusChannelNotFoundError(ServiceError):
 
 class OwningProcessAbortedError(ServiceError):
     """The server asked the calling process to stop."""
-
-
-def crds_encode(value: Any) -> dict[str, str]:
-    """``{"crds_encoded": "1.0", "crds_payload": base64(gzip(json))}``."""
-    payload = base64.b64encode(gzip.compress(json.dumps(value).encode("utf-8")))
-    return {"crds_encoded": "1.0", "crds_payload": payload.decode("ascii")}
-
-
-def crds_decode(value: Any) -> Any:
-    """Expand a ``crds_encoded`` object; anything else unchanged."""
-    if isinstance(value, dict) and "crds_encoded" in value:
-        return json.loads(gzip.decompress(base64.b64decode(value["crds_payload"])))
-    return value
 
 
 def env_number(name: str, default: float) -> float:
@@ -132,22 +117,14 @@ class RpcClient:
         if self.serverless:
             raise ServiceError(f"Configured for server-less mode.  Skipping JSON RPC '{method}'")
         msg_id = f"opencrds-{_PROCESS_ID}-{next(_counter):08x}"
-        body = json.dumps({"jsonrpc": "1.0", "method": method, "params": list(params),
-                           "id": msg_id}).encode("utf-8")
-        response = self._post(method, body, msg_id)
+        response = self._post(method, request_body(method, params, msg_id), msg_id)
         try:
-            answer = json.loads(response.content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ServiceError(f"CRDS jsonrpc failure '{method}' invalid response: {exc}") from None
-        if not isinstance(answer, dict) or "error" not in answer:
-            raise ServiceError(f"CRDS jsonrpc failure '{method}' malformed response envelope")
-        error = answer["error"]
-        if error:
-            message = error.get("message") if isinstance(error, dict) else str(error)
-            raise _classify(method, html.unescape(str(message)))
-        if "result" not in answer:
-            raise ServiceError(f"CRDS jsonrpc failure '{method}' response has no result")
-        return crds_decode(answer["result"])
+            answer = parse_response(response.content)
+        except ProtocolError as exc:
+            raise ServiceError(f"CRDS jsonrpc failure '{method}' {exc}") from None
+        if isinstance(answer, RpcFault):
+            raise _classify(method, answer.message)
+        return answer
 
     def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):

@@ -1,19 +1,22 @@
-"""Server info: fetched with ``get_server_info`` or, offline, read from the cache (§4.3)."""
+"""Server info: fetched with ``get_server_info`` or, offline, read from the cache (§4.3), and
+handed around as a typed :class:`~opencrds.protocol.ServerInfo`."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from ..cache.config import load_server_config, save_server_config
+from ..protocol import ServerInfo, crds_encode
+from ..protocol.downloads import METADATA_FIELDS, URL_KEYS, unpack_urls
 from ..rules.errors import CrdsError
 from ..rules.parser import parse_literal
-from .rpc import RpcClient, crds_decode, env_number, server_url
+from .rpc import RpcClient, env_number, server_url
 
 log = logging.getLogger("opencrds")
-URL_KEYS = ("reference_url", "mapping_url", "config_url", "pickle_url")
 
 
 class CrdsConfigError(CrdsError):
@@ -33,25 +36,19 @@ def default_observatory(observatory: str | None = None) -> str:
     return "jwst"
 
 
-def normalize(info: dict[str, Any], server: str) -> dict[str, Any]:
+def normalize(info: Mapping[str, Any], server: str) -> dict[str, Any]:
     """What the client does to a raw result: mark it connected, unpack ``unchecked`` URLs."""
     info = dict(info)
     info.update(status="server", connected=True, server=server)
     for key in URL_KEYS:
-        value = info.get(key)
-        if isinstance(value, dict) and "unchecked" in value:
-            info[key] = value["unchecked"]
+        if key in info:
+            info[key] = unpack_urls(info[key])
     info.setdefault("last_synced", str(datetime.now()))
     return info
 
 
-def download_metadata(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``{name: {"size": ..., "sha1sum": ...}}`` from server info."""
-    return crds_decode(info.get("download_metadata") or {})
-
-
 def fetch_server_info(observatory: str | None = None, client: RpcClient | None = None,
-                      *, save: bool = False) -> dict[str, Any]:
+                      *, save: bool = False) -> ServerInfo:
     """Server info, online if possible, else the cached ``server_config``.
 
     With ``save`` a fresh (connected) answer is written back to the cache.
@@ -63,33 +60,31 @@ def fetch_server_info(observatory: str | None = None, client: RpcClient | None =
     owned = client is None
     client = client or RpcClient(server_url(observatory))
     try:
-        info = normalize(client.call("get_server_info"), client.url)
-        if "download_metadata" not in info:
-            meta = client.call("get_file_info_map", observatory, None, ["sha1sum", "size"])
-            from .rpc import crds_encode
-
-            info["download_metadata"] = crds_encode(meta)
+        wire = normalize(client.call("get_server_info"), client.url)
+        if "download_metadata" not in wire:
+            meta = client.call("get_file_info_map", observatory, None, METADATA_FIELDS)
+            wire["download_metadata"] = crds_encode(meta)
     except CrdsError as exc:
         log.debug("get_server_info failed (%s); using the cached server_config", exc)
-        info = load_server_config(observatory)
+        wire = load_server_config(observatory)
     finally:
         if owned:
             client.close()
-    _check_observatory(info, observatory, client.url)
-    if save and info.get("connected"):
-        save_server_config(observatory, info)
+    info = _check_observatory(ServerInfo.from_wire(wire), observatory, client.url)
+    if save and info.connected:
+        save_server_config(observatory, info.to_wire())
     return info
 
 
-def _check_observatory(info: dict[str, Any], observatory: str, where: str) -> dict[str, Any]:
-    if info.get("observatory") != observatory:
+def _check_observatory(info: ServerInfo, observatory: str, where: str) -> ServerInfo:
+    if info.observatory != observatory:
         raise CrdsConfigError(
-            f"CRDS server '{where}' for '{info.get('observatory')}' is inconsistent with "
+            f"CRDS server '{where}' for '{info.observatory}' is inconsistent with "
             f"observatory '{observatory}'.  Set CRDS_SERVER_URL and CRDS_OBSERVATORY to match.")
     return info
 
 
-def config_uri_info(observatory: str) -> dict[str, Any]:
+def config_uri_info(observatory: str) -> ServerInfo:
     """Server info read from ``$CRDS_CONFIG_URI/server_config`` (a Python literal, no
     JSON-RPC), marked ``connected=False``; the cached ``server_config`` if it cannot be read."""
     import httpx
@@ -108,8 +103,7 @@ def config_uri_info(observatory: str) -> dict[str, Any]:
             raise CrdsError(f"'{url}' does not hold a dict")
     except (httpx.HTTPError, OSError, CrdsError) as exc:
         log.debug("reading %s failed (%s); using the cached server_config", url, exc)
-        return load_server_config(observatory)
+        return ServerInfo.from_wire(load_server_config(observatory))
     info = dict(info)
     info.update(status="uri", connected=False, server=url)
-    return info
-
+    return ServerInfo.from_wire(info)

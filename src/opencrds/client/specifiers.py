@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from .rpc import RpcClient
 
@@ -46,13 +46,13 @@ def observatory_of_spec(spec: str | None) -> str | None:
     return match["obs"] if match and match["obs"] else None
 
 
-def _offline_names(info: dict[str, Any]) -> dict[str, str]:
-    latest = info.get("latest_context") or info["operational_context"]
-    return {"latest": latest, "operational": latest, "edit": info.get("edit_context", ""),
-            "versions": info.get("versions_context", "")}
+def _offline_names(info: ServerInfo) -> dict[str, str]:
+    latest = info.default_context
+    return {"latest": latest, "operational": latest, "edit": info.edit_context or "",
+            "versions": info.versions_context or ""}
 
 
-def resolve(spec: str, info: dict[str, Any], client: RpcClient | None = None) -> str:
+def resolve(spec: str, info: ServerInfo, client: RpcClient | None = None) -> str:
     """The literal mapping name ``spec`` stands for under ``info`` (server info).
 
     Literal names resolve to themselves (``crds://`` removed); pipeline-level tags resolve
@@ -61,7 +61,7 @@ def resolve(spec: str, info: dict[str, Any], client: RpcClient | None = None) ->
     spec = spec.strip()
     if is_literal(spec):
         return spec.removeprefix("crds://")
-    observatory = info.get("observatory", "")
+    observatory = info.observatory or ""
     names = _offline_names(info)
     if spec == "latest":
         return names["latest"]
@@ -74,7 +74,7 @@ def resolve(spec: str, info: dict[str, Any], client: RpcClient | None = None) ->
                                f"'{observatory}'")
     if match and match["tag"] in names and not match["instr"]:
         return names[match["tag"]]  # '' for an observatory without a versions context
-    if client is None or not info.get("connected"):
+    if client is None or not info.connected:
         raise ContextSpecError(f"Specified CRDS context by date '{spec}' and CRDS server is not "
                                "reachable.")
     if spec == "build":
@@ -95,23 +95,23 @@ def default_context_spec(observatory: str) -> str:
     return env
 
 
-def expand_all(spec: str, info: dict[str, Any], client: RpcClient | None = None) -> list[str]:
+def expand_all(spec: str, info: ServerInfo, client: RpcClient | None = None) -> list[str]:
     """``<obs>-all-<kind>-<tag>`` as one specifier per instrument (not ``system``) of the
     edit context; any other specifier unchanged (TOOLS.md §3.2)."""
     match = CONTEXT_RE.fullmatch(spec)
     if not match or match["instr"] != "all":
         return [spec]
-    edit = info.get("edit_context") or info["operational_context"]
+    edit = info.edit_context or info.operational_context
     from .contexts import load_context
 
     try:
         context = load_context(edit)
     except CrdsError:
-        if client is None or not info.get("connected"):
+        if client is None or not info.connected:
             raise
         from .download import Downloader
 
-        downloader = Downloader(info["observatory"], info)
+        downloader = Downloader(str(info.observatory), info)
         try:
             downloader.fetch_one(edit)
         finally:

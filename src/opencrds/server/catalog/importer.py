@@ -14,11 +14,8 @@ Activation dates come from the context history through the pmap/imap trees.
 
 from __future__ import annotations
 
-import base64
 import datetime
-import gzip
 import hashlib
-import json
 import logging
 import os
 import time
@@ -30,6 +27,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from opencrds.protocol import crds_decode
 from opencrds.rules.naming import is_mapping, properties_from_reference_name, split_mapping_name
 from opencrds.rules.parser import parse_literal, parse_mapping_text
 
@@ -88,8 +86,7 @@ def parse_history_date(text: str) -> datetime.datetime:
 
 def decode_metadata(value: Any) -> dict[str, dict[str, str]]:
     """``download_metadata`` of a server_config, crds_encoded or plain."""
-    if isinstance(value, dict) and "crds_encoded" in value:
-        value = json.loads(gzip.decompress(base64.b64decode(value["crds_payload"])))
+    value = crds_decode(value)
     return value if isinstance(value, dict) else {}
 
 

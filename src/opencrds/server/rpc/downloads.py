@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import os
 import re
@@ -44,6 +43,14 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ...protocol.bundle import (
+    BUNDLE_HEADER,
+    BUNDLE_LIMITS_HEADER,
+    BUNDLE_TYPE,
+    error_line,
+    file_line,
+    format_limits,
+)
 from ..catalog import queries
 from ..catalog.filestore import branch_of, get_file_store, is_observatory, is_safe_name
 from ..catalog.models import FileRecord
@@ -61,10 +68,6 @@ _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
 _MAX_DIGITS = 18
 #: The config files served besides server_config and bad_files.txt (kept in the store).
 _STORED_CONFIG = ("ref_cache_subdir_mode",)
-BUNDLE_HEADER = "X-OpenCRDS-Bundle"
-#: ``names=N, bytes=M``: the most names and file bytes one bundle may carry.
-BUNDLE_LIMITS_HEADER = "X-OpenCRDS-Bundle-Limits"
-BUNDLE_TYPE = "application/x-opencrds-bundle"
 #: Most names in one bundle request (our client sends at most 1000).
 BUNDLE_MAX_NAMES = 5000
 #: Largest bundle request body: BUNDLE_MAX_NAMES names of 255 characters, quoted.
@@ -260,8 +263,8 @@ def unchecked_get(request: HttpRequest, branch: str, observatory: str,
     bundle = bundle_path(observatory)
     if bundle:
         response[BUNDLE_HEADER] = bundle
-        response[BUNDLE_LIMITS_HEADER] = (f"names={BUNDLE_MAX_NAMES}, "
-                                          f"bytes={settings.OPENCRDS_BUNDLE_MAX_BYTES}")
+        response[BUNDLE_LIMITS_HEADER] = format_limits(BUNDLE_MAX_NAMES,
+                                                       settings.OPENCRDS_BUNDLE_MAX_BYTES)
     return response
 
 
@@ -287,37 +290,30 @@ def _bundle_records(observatory: str, names: list[str]
     return found
 
 
-def _bundle_line(value: dict[str, object]) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8") + b"\n"
-
-
 def _bundle_stream(observatory: str, names: list[str],
                    records: dict[str, tuple[bool, str, int]]) -> Iterator[bytes]:
     """Header line + bytes of every name, or an error line; files read as they are sent."""
     store = get_file_store()
     for name in names:
         if not is_safe_name(name):
-            yield _bundle_line({"name": name, "error": "UnknownFile: invalid file name."})
+            yield error_line(name, "UnknownFile: invalid file name.")
             continue
         record = records.get(name)
         if record is None:
-            yield _bundle_line({"name": name,
-                                "error": f"UnknownFile: File '{name}' is not known to CRDS."})
+            yield error_line(name, f"UnknownFile: File '{name}' is not known to CRDS.")
             continue
         if not record[0]:
-            yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
-                                                       "yet available."})
+            yield error_line(name, f"UnavailableFile: File '{name}' is not yet available.")
             continue
         try:
             stream = store.open(observatory, name)
         except OSError as exc:
             log.error("catalogued file not served: %s", exc)
-            yield _bundle_line({"name": name, "error": f"UnavailableFile: File '{name}' is not "
-                                                       "yet available."})
+            yield error_line(name, f"UnavailableFile: File '{name}' is not yet available.")
             continue
         with stream:
             size = os.fstat(stream.fileno()).st_size
-            yield _bundle_line({"name": name, "size": size, "sha1sum": record[1]})
+            yield file_line(name, size, record[1])
             left = size
             while left > 0:
                 block = stream.read(min(_BLOCK, left))

@@ -1,5 +1,6 @@
 """JSON-RPC 1.0 as the CRDS client speaks it (PROTOCOL.md §1, §5): method registry with
-parameter checking, error objects, ``crds_encoded`` payloads and request handling.
+parameter checking, error objects and request handling; the envelope and ``crds_encoded``
+payloads are :mod:`opencrds.protocol`'s.
 
 Every request is checked before a method runs: JSON without ``NaN``/``Infinity``, then each
 parameter against the limits of :mod:`.params` and its annotation (``Annotated[str,
@@ -9,8 +10,6 @@ naming the parameter and one line in the log, never a traceback.
 
 from __future__ import annotations
 
-import base64
-import gzip
 import inspect
 import json
 import logging
@@ -18,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
-from opencrds.rules.errors import CrdsError
-
+from ...protocol import crds_encode
+from ...protocol.envelope import error_object, error_response, result_response
+from ...rules.errors import CrdsError
 from ..errors import raised_at
 from .errors import wire_name
 from .params import accepts, constraint_problem, shown, type_name, value_problem
@@ -28,8 +28,8 @@ log = logging.getLogger("opencrds.server.rpc")
 
 #: Results whose JSON is larger than this are sent ``crds_encoded`` (gzip + base64).
 ENCODE_THRESHOLD = 256 * 1024
-#: Longest request id echoed back (a longer one is answered as null).
-MAX_ID = 256
+#: gzip level of encoded results (any level decodes the same)
+ENCODE_LEVEL = 6
 
 
 class RpcError(Exception):
@@ -44,8 +44,7 @@ class RpcError(Exception):
             self.name = name
 
     def as_error(self) -> dict[str, Any]:
-        return {"name": self.name, "code": self.code, "data": None,
-                "message": f"{self.name}: {self.args[0]}"}
+        return error_object(self.name, self.code, self.args[0])
 
 
 class ParseError(RpcError):
@@ -64,11 +63,6 @@ class InvalidParams(RpcError):
     name, code = "InvalidParamsError", -32602
 
 
-def crds_encode(obj: Any) -> dict[str, str]:
-    """``{"crds_encoded": "1.0", "crds_payload": base64(gzip(json))}`` (PROTOCOL.md §5)."""
-    raw = json.dumps(obj).encode("utf-8")
-    payload = base64.b64encode(gzip.compress(raw, compresslevel=6)).decode("ascii")
-    return {"crds_encoded": "1.0", "crds_payload": payload}
 
 
 # ---- method registry ------------------------------------------------------------------------
@@ -189,8 +183,8 @@ def handle(body: bytes, call: Call | None = None) -> str:
             raise RpcError(str(exc), name=wire) from None
         text = json.dumps(result)
         if len(text) > ENCODE_THRESHOLD:
-            text = json.dumps(crds_encode(result))
-        return f'{{"jsonrpc": "1.0", "id": {_json_id(request_id)}, "error": null, "result": {text}}}'
+            text = json.dumps(crds_encode(result, ENCODE_LEVEL))
+        return result_response(request_id, text)
     except RpcError as exc:
         error = exc.as_error()
         log.warning("JSON-RPC %s %s id=%s: %s", origin or "-", shown(name), shown(request_id),
@@ -200,17 +194,4 @@ def handle(body: bytes, call: Call | None = None) -> str:
                   shown(request_id), type(exc).__name__, shown(str(exc), 300), raised_at(exc))
         error = RpcError(f"internal server error ({type(exc).__name__}); see the server log"
                          ).as_error()
-    return json.dumps({"jsonrpc": "1.0", "id": json.loads(_json_id(request_id)),
-                       "error": error, "result": None})
-
-
-def _json_id(request_id: Any) -> str:
-    """The request id as JSON; ids that are not scalars are answered as null."""
-    if isinstance(request_id, bool) or not isinstance(request_id, (str, int, float)):
-        return "null"
-    if isinstance(request_id, str) and len(request_id) > MAX_ID:
-        return "null"
-    try:
-        return json.dumps(request_id, allow_nan=False)
-    except ValueError:
-        return "null"
+    return error_response(request_id, error)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import sqlite3
 import tempfile
-import zlib
 
+from ...protocol.catalog_codec import encode_catalog_db
 from ..catalog import queries
 from ..catalog.models import ContextHistory, FileRecord
 from ..catalog.revision_cache import cache
@@ -69,7 +68,7 @@ def _encode_new_db(observatory: str) -> str:
         os.unlink(path)
         build_db(observatory, path)
         with open(path, "rb") as stream:
-            return base64.b64encode(zlib.compress(stream.read(), 6)).decode("ascii")
+            return encode_catalog_db(stream.read(), 6)
     finally:
         if os.path.exists(path):
             os.unlink(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 import opencrds
 
+from ...protocol.envelope import error_response
 from ..catalog import queries
 from ..errors import mark_logged, one_line
 from . import methods  # noqa: F401  (registers the JSON-RPC methods)
@@ -30,7 +30,7 @@ def client_address(request: HttpRequest) -> str:
 def _error_response(request: HttpRequest, error: RpcError, status: int) -> HttpResponse:
     log.warning("%s %s %s %d: %s", client_address(request), request.method,
                 one_line(request.get_full_path()), status, one_line(error.args[0], 300))
-    body = json.dumps({"jsonrpc": "1.0", "id": None, "error": error.as_error(), "result": None})
+    body = error_response(None, error.as_error())
     response = HttpResponse(body, status=status, content_type=CONTENT_TYPE)
     mark_logged(response)
     return response
