@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rules.edit import RefactorError, insert_reference
+from ..rules.errors import CrdsError
 from ..rules.mappings import ReferenceMapping
 from ..rules.parser import ParsedMapping, SelectorCall
 from ..rules.timestamps import reformat_date
@@ -22,7 +23,7 @@ from ..rules.values import condition_value
 _ALWAYS_ALLOWED = ("*", "N/A", "ANY")
 
 
-class InsertError(ValueError):
+class InsertError(CrdsError, ValueError):
     """A reference cannot be inserted into an rmap."""
 
 

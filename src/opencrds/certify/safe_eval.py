@@ -12,12 +12,14 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..rules.errors import CrdsError
+
 #: What an unknown name evaluates to as the argument of a function marked
 #: ``accepts_undefined`` (``array_exists``, ``is_defined``).
 UNDEFINED = "UNDEFINED"
 
 
-class ExpressionError(Exception):
+class ExpressionError(CrdsError):
     """An expression is not allowed or cannot be evaluated."""
 
 

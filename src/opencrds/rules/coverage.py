@@ -183,8 +183,9 @@ def _glob_sample(pattern: str) -> str | None:
 # ---- the search -----------------------------------------------------------------------------
 
 
-class _Budget(Exception):
-    pass
+class _Budget(Exception):  # noqa: N818 - a signal, not an error
+    """Internal control flow: the search ran out of nodes. Raised and caught inside
+    :meth:`_Search.run` only, never seen by callers."""
 
 
 class _Irrelevant(list):  # type: ignore[type-arg]

@@ -76,6 +76,3 @@ class NotApplicable(CrdsError):
 class Omitted(CrdsError):
     """The type is left out of the results."""
 
-
-class ExpressionError(CrdsError):
-    """A header expression (relevance, omit, parkey relevance) could not be evaluated."""

@@ -11,6 +11,8 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .errors import CrdsError
+
 Evaluator = Callable[[Mapping[str, Any]], Any]
 
 _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
@@ -25,7 +27,7 @@ _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
-class ExpressionSyntaxError(ValueError):
+class ExpressionSyntaxError(CrdsError, ValueError):
     """The expression uses something outside the whitelist."""
 
 

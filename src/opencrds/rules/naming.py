@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+from .errors import CrdsError
+
 log = logging.getLogger(__name__)
 
 MappingKind = Literal["pipeline", "instrument", "reference"]
@@ -78,7 +80,7 @@ class ReferenceNameParts(NamedTuple):
     extension: str
 
 
-class NameComparisonError(ValueError):
+class NameComparisonError(CrdsError, ValueError):
     """Two names whose relative age cannot be decided (e.g. CRDS vs new CDBS)."""
 
 
