@@ -7,10 +7,10 @@ import pprint
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text_atomic
 from ..rules.errors import CrdsError
 from ..rules.parser import parse_literal
 from .paths import branch_dir, readonly
-from .storage import write_text_atomic
 
 
 class CacheConfigError(CrdsError):
@@ -51,8 +51,10 @@ def save_server_config(observatory: str, info: dict[str, Any]) -> bool:
     if readonly():
         return False
     directory = branch_dir("config", observatory)
-    write_text_atomic(directory / "server_config", pprint.pformat(_plain(info)) + "\n")
-    write_text_atomic(directory / "bad_files.txt", "\n".join(info.get("bad_files_list", [])))
+    write_text_atomic(directory / "server_config", pprint.pformat(_plain(info)) + "\n",
+                      make_parents=True)
+    write_text_atomic(directory / "bad_files.txt", "\n".join(info.get("bad_files_list", [])),
+                      make_parents=True)
     return True
 
 

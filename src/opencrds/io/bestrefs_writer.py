@@ -14,13 +14,14 @@ failure leaves the dataset as it was.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
-import shutil
-import tempfile
+import stat
 from collections.abc import Mapping
 from importlib import resources
 
+from ..atomic import write_bytes_atomic
 from ..observatories import conventions_for
 from .errors import BestrefsWriteError
 
@@ -62,25 +63,13 @@ def reference_value(reference: str, instrument: str | None, observatory: str = "
 
 
 def _replace_file(path: str, header_bytes: bytes, data_offset: int) -> None:
-    """Write ``header_bytes`` + the original bytes from ``data_offset`` on, then rename over."""
-    directory = os.path.dirname(path) or "."
-    handle, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out, open(path, "rb") as original:
-            out.write(header_bytes)
-            original.seek(data_offset)
-            shutil.copyfileobj(original, out, _COPY_CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    """Write ``header_bytes`` + the original bytes from ``data_offset`` on, then rename over
+    (the file keeps its permission bits)."""
+    with open(path, "rb") as original:
+        mode = stat.S_IMODE(os.fstat(original.fileno()).st_mode)
+        original.seek(data_offset)
+        rest = iter(functools.partial(original.read, _COPY_CHUNK), b"")
+        write_bytes_atomic(path, itertools.chain([header_bytes], rest), mode=mode)
 
 
 def write_bestrefs(path: str | os.PathLike[str], updates: Mapping[str, str], *,
