@@ -14,14 +14,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+from .conventions import registered_observatories
 from .errors import CrdsError
 
 log = logging.getLogger(__name__)
 
 MappingKind = Literal["pipeline", "instrument", "reference"]
 NameClass = Literal["crds", "oldcdbs", "newcdbs"]
-
-OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
 
 _OBS = r"(?P<observatory>[a-z]{2,9})"
 _INSTR = r"(?P<instrument>[a-z][a-z0-9]{1,16})"
@@ -220,9 +219,13 @@ def name_serial(name: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def classify_name(name: str, observatories: Iterable[str] = OBSERVATORIES) -> NameClass:
-    """``'crds'`` (starts with an observatory), ``'newcdbs'`` (timestamp) or ``'oldcdbs'``."""
-    if name.startswith(tuple(observatories)):
+def classify_name(name: str, observatories: Iterable[str] | None = None) -> NameClass:
+    """``'crds'`` (starts with an observatory), ``'newcdbs'`` (timestamp) or ``'oldcdbs'``.
+
+    ``observatories`` defaults to the registered ones (:func:`registered_observatories`).
+    """
+    known = registered_observatories() if observatories is None else tuple(observatories)
+    if name.startswith(known):
         return "crds"
     if NEW_CDBS_NAME_RE.fullmatch(name):
         return "newcdbs"
