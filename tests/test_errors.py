@@ -94,3 +94,53 @@ def test_a_bad_date_in_a_closest_time_rmap_still_is_a_mapping_error() -> None:
     with pytest.raises(MappingError) as info:
         MappingLoader(lambda name: text, ignore_checksum=True).from_text(text, "x.rmap")
     assert "invalid ClosestTime key: Invalid month value" in str(info.value)
+
+
+# ---- lookups: header problems become NOT FOUND results, bugs do not --------------------------
+
+_RMAP = ("header = {'name': 'x.rmap', 'mapping': 'reference', 'observatory': 'buggy', "
+         "'instrument': 'cam', 'filekind': 'dark', 'derived_from': 'y', 'sha1sum': 'x', "
+         "'parkey': (('DETECTOR',),), 'rmap_relevance': '(FILTER != \"F1\")', "
+         "'hooks': {'precondition_header': 'broken'}}\n"
+         "selector = Match({'A': 'x_dark_0001.fits'})\n")
+
+
+def _rmap_with_hook(hook):  # type: ignore[no-untyped-def]
+    from opencrds.rules.conventions import Conventions
+    from opencrds.rules.loader import MappingLoader
+
+    class Buggy(Conventions):
+        name = "buggy"
+
+        def hook(self, instrument, name):  # type: ignore[no-untyped-def]
+            return hook if name == "broken" else None
+
+    loader = MappingLoader(lambda name: _RMAP, ignore_checksum=True,
+                           conventions=lambda observatory: Buggy())
+    return loader.from_text(_RMAP, "x.rmap")
+
+
+def test_a_header_problem_in_a_hook_is_a_not_found_result() -> None:
+    def needs_key(header):  # type: ignore[no-untyped-def]
+        return {**header, "DETECTOR": header["NAXIS1"]}
+
+    rmap = _rmap_with_hook(needs_key)
+    assert rmap.get_best_references({"DETECTOR": "A", "FILTER": "F2"}) == {
+        "dark": "NOT FOUND 'NAXIS1'"}
+
+
+def test_a_bug_in_a_hook_is_not_turned_into_an_answer() -> None:
+    def buggy(header):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug, not a lookup failure")
+
+    rmap = _rmap_with_hook(buggy)
+    with pytest.raises(RuntimeError, match="a bug"):
+        rmap.get_best_references({"DETECTOR": "A", "FILTER": "F2"})
+
+
+def test_an_undefined_name_in_an_expression_still_reads_as_crds_says() -> None:
+    from opencrds.rules.expressions import UndefinedName, compile_expression
+
+    with pytest.raises(NameError, match="name 'FILTER' is not defined") as info:
+        compile_expression('(FILTER != "F1")').evaluate({})
+    assert isinstance(info.value, UndefinedName) and isinstance(info.value, CrdsError)

@@ -23,6 +23,14 @@ class ExpressionError(CrdsError):
     """An expression is not allowed or cannot be evaluated."""
 
 
+#: What evaluating a whitelisted expression over header values may raise: the expression is
+#: refused, names an absent keyword (``NameError``), or its values do not suit its operators.
+#: Anything else is a bug.
+EVALUATION_ERRORS: tuple[type[Exception], ...] = (
+    ExpressionError, NameError, LookupError, TypeError, ValueError, AttributeError,
+    ArithmeticError)
+
+
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,

@@ -42,10 +42,8 @@ def iraf_prefix(instrument: str, observatory: str = "hst") -> str | None:
     """The IRAF directory prefix of an instrument's references (``acs`` -> ``jref``), if any."""
     table = _prefixes().get(observatory.lower(), {})
     name = instrument.strip().lower()
-    try:
-        name = conventions_for(observatory.lower()).instrument_aliases.get(name, name)
-    except Exception:  # an observatory the rules engine does not know: no aliases
-        pass
+    # an observatory nobody registered gets the default conventions: no aliases
+    name = conventions_for(observatory.lower()).instrument_aliases.get(name, name)
     return table.get(name)
 
 
@@ -98,7 +96,7 @@ def write_bestrefs(path: str | os.PathLike[str], updates: Mapping[str, str], *,
         with open(target, "rb") as stream:
             header = fits.Header.fromfile(stream, endcard=True, padding=True)
             data_offset = stream.tell()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - boundary: astropy's errors of every kind
         raise BestrefsWriteError(name, f"cannot read its FITS primary header ({exc})") from None
     if "SIMPLE" not in header:
         raise BestrefsWriteError(name, "not a FITS file (no SIMPLE card)")
@@ -116,6 +114,6 @@ def write_bestrefs(path: str | os.PathLike[str], updates: Mapping[str, str], *,
             header[keyword] = value
         header_bytes = header.tostring(padding=True).encode("ascii")
         _replace_file(target, header_bytes, data_offset)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - boundary: astropy's and the file system's errors
         raise BestrefsWriteError(name, str(exc) or type(exc).__name__) from None
     return written
