@@ -591,7 +591,7 @@ def mapping_coverage(mapping: Any,
         try:
             extra = value_spaces(rmap) if value_spaces else None
             report.rmaps.append(rmap_coverage(rmap, extra, **options))
-        except Exception as exc:  # noqa: BLE001 - boundary: one bad rmap is reported, the rest go on
+        except Exception as exc:  # noqa: BLE001 - boundary: one bad rmap is reported
             report.errors.append((name, f"{type(exc).__name__}: {exc}"))
     return report
 

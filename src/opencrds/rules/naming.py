@@ -1,7 +1,9 @@
 """Names of mappings and reference files (RULES.md §8).
 
 Everything here is purely syntactic: whether an instrument or filekind is known to an
-observatory is for the caller to check against the observatory definitions.
+observatory is for the caller to check against the observatory definitions. Which prefixes
+make a CRDS-style name is the registry's (:func:`.conventions.registered_observatories`,
+filled when ``opencrds.observatories`` is imported).
 """
 
 from __future__ import annotations

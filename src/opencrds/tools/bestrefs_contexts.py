@@ -64,7 +64,8 @@ def observatory_of_files(files: list[str] | None) -> str | None:
 
     for path in files or ():
         base = os.path.basename(path).lower()
-        named = next((obs for obs in registered_observatories() if base.startswith(obs + "_")), None)
+        named = next((obs for obs in registered_observatories()
+                      if base.startswith(obs + "_")), None)
         if named:
             return named
         try:
