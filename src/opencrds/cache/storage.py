@@ -123,7 +123,6 @@ def commit(staged: Iterable[Staged]) -> None:
             item.discard()
 
 
-
 def remove(path: str | os.PathLike[str]) -> bool:
     """Remove a cached file unless the cache is read-only; True if it was removed."""
     if readonly():
