@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import opencrds.observatories  # noqa: F401  (registers the missions whose names are CRDS names)
 from opencrds.rules.naming import (
     HST_INSTRUMENT_LETTERS,
     MAPPING_NAME_RE,

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text_atomic
 from ..rules.errors import CrdsError
 from ..rules.parser import parse_literal
 from .paths import branch_dir, readonly
-from .storage import write_text_atomic
 
 
 class CacheConfigError(CrdsError):
@@ -52,8 +52,10 @@ def save_server_config(observatory: str, info: Mapping[str, Any]) -> bool:
     if readonly():
         return False
     directory = branch_dir("config", observatory)
-    write_text_atomic(directory / "server_config", pprint.pformat(_plain(info)) + "\n")
-    write_text_atomic(directory / "bad_files.txt", "\n".join(info.get("bad_files_list", [])))
+    write_text_atomic(directory / "server_config", pprint.pformat(_plain(info)) + "\n",
+                      make_parents=True)
+    write_text_atomic(directory / "bad_files.txt", "\n".join(info.get("bad_files_list", [])),
+                      make_parents=True)
     return True
 
 

@@ -8,9 +8,11 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from ..rules.errors import CrdsError
 
-class LockTimeout(TimeoutError):
-    """The lock was not acquired in time."""
+
+class LockTimeout(CrdsError, TimeoutError):
+    """The lock was not acquired in time (still a ``TimeoutError`` for existing callers)."""
 
 
 class FileLock:

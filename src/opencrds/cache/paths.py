@@ -40,15 +40,14 @@ def observatory_of(name: str) -> str:
     return base.lower()
 
 
-#: Observatories whose files carry their name as a prefix (``roman_wfi_dark_0001.asdf``).
-NAMED_OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
-
-
 def named_observatory(name: str) -> str | None:
-    """The observatory a file's name carries (``hst_0611.pmap`` -> hst), None if it names
-    none (HST CDBS references such as ``z2d19237l_1dx.fits``)."""
+    """The registered observatory a file's name carries as its prefix (``hst_0611.pmap`` ->
+    hst, ``roman_wfi_dark_0001.asdf`` -> roman), None if it names none (HST CDBS references
+    such as ``z2d19237l_1dx.fits``)."""
+    from ..observatories import registered_observatories
+
     observatory = observatory_of(name)
-    return observatory if observatory in NAMED_OBSERVATORIES else None
+    return observatory if observatory in registered_observatories() else None
 
 
 def mapping_candidates(name: str, root: str | os.PathLike[str] | None = None,
@@ -138,7 +137,7 @@ def instrument_of_reference(name: str) -> str:
     except ValueError:
         pass
     stem = base.split(".", 1)[0]
-    if observatory_of(base) not in ("jwst", "roman", "tobs") and "_" in stem:
+    if named_observatory(base) in (None, "hst") and "_" in stem:  # an HST CDBS name
         return HST_LETTERS.get(stem.split("_", 1)[0][-1:].lower(), "unknown")
     return "unknown"
 

@@ -7,14 +7,16 @@ import logging
 import os
 from pathlib import Path
 
+from ..rules.errors import CrdsError
 from .paths import BRANCHES, branch_dir, readonly
 from .storage import remove
 
 log = logging.getLogger("opencrds")
 
 
-class OutsideCacheError(ValueError):
-    """A removal was asked for a path outside the cache branches."""
+class OutsideCacheError(CrdsError, ValueError):
+    """A removal was asked for a path outside the cache branches (a guard: callers only pass
+    cached paths)."""
 
 
 def inside_cache(path: str | os.PathLike[str], observatory: str) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..atomic import create_temp_beside, sync_data
 from ..rules.errors import CrdsError
 from .paths import readonly
 
@@ -32,11 +32,6 @@ def sha1_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
         while block := stream.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-def temp_name(target: Path) -> Path:
-    """A unique temporary name beside ``target`` (never the real name)."""
-    return target.with_name(f".tmp_{target.name}_{os.getpid()}_{uuid.uuid4().hex[:8]}")
 
 
 def write_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
@@ -80,17 +75,17 @@ def stage_verified(target: str | os.PathLike[str], chunks: Iterable[bytes],
     check_writable()
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(target)
+    fd, tmp = create_temp_beside(target)
     digest, written = hashlib.sha1(), 0
     try:
-        with open(tmp, "wb") as stream:
+        with os.fdopen(fd, "wb") as stream:
             for block in chunks:
                 stream.write(block)
                 digest.update(block)
                 written += len(block)
             stream.flush()
             if durable:
-                _sync(stream.fileno())
+                sync_data(stream.fileno())
         if size is not None and written != int(size):
             raise CrdsDownloadError(f"downloaded file size {written} does not match server "
                                     f"size {int(size)} for '{target.name}'")
@@ -126,16 +121,6 @@ def commit(staged: Iterable[Staged]) -> None:
     finally:
         for item in batch:
             item.discard()
-
-
-def _sync(fd: int) -> None:
-    """Make the file's data durable before the rename (data and size, not timestamps)."""
-    (getattr(os, "fdatasync", None) or os.fsync)(fd)
-
-
-def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
-    """Replace ``target`` with ``text`` atomically (temp file + rename)."""
-    write_verified(target, [text.encode("utf-8")])
 
 
 def remove(path: str | os.PathLike[str]) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..observatories.definitions import Constraint
 from . import validators
-from .safe_eval import ExpressionError, evaluate
+from .safe_eval import EVALUATION_ERRORS, ExpressionError, evaluate
 
 UNDEFINED = "UNDEFINED"
 FULL_FRAME = ("FULL", "GENERIC", "N/A", "ANY", "*")
@@ -192,7 +192,7 @@ class ConstraintChecker:
                 value = evaluate(constraint.presence, self.names, HELPERS)
             except NameError:
                 return None
-            except Exception as exc:  # noqa: BLE001 - CRDS warns and skips
+            except EVALUATION_ERRORS as exc:  # CRDS warns and skips
                 self.report("WARNING", f"Failed checking applicability for {constraint.name!r} "
                             f"with condition {constraint.presence!r} : {exc} skipping check")
                 return None

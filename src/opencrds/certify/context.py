@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache.paths import branch_dir
+from ..observatories import registered_observatories
 from ..observatories.crds_format import load_crds_definitions
 from ..observatories.definitions import DefinitionError, ObservatoryDefinition
 from ..observatories.generic import read_definitions
@@ -25,7 +26,6 @@ class Unprefixed(str):
     """An ERROR message logged as it is, without the ``instrument=.. type=.. data=.. ::``
     prefix (as crds logs rmap and synphot findings)."""
 
-OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
 Report = Callable[[str, str], None]
 
 
@@ -135,9 +135,10 @@ DEFAULT_OBSERVATORY = "jwst"
 
 
 def observatory_of_name(name: str | None) -> str | None:
-    """The observatory a context or file name starts with (``hst_0729.pmap`` -> ``hst``)."""
+    """The registered observatory a context or file name starts with (``hst_0729.pmap`` ->
+    ``hst``)."""
     base = os.path.basename(name or "").lower()
-    for obs in OBSERVATORIES:
+    for obs in registered_observatories():
         if base == obs or base.startswith((obs + "_", obs + ".", obs + "-")):
             return obs
     return None
@@ -189,11 +190,21 @@ def observatory_in_file(path: str) -> str | None:
     instrument = next((header[k].strip().lower() for k in _INSTRUMENT_KEYS
                        if header.get(k, "UNDEFINED") != "UNDEFINED"), None)
     if instrument:
-        owners = [obs for obs in OBSERVATORIES
-                  if instrument in _shipped_instruments(obs)]
+        owners = [obs for obs in registered_observatories()
+                  if instrument in _instruments_of(obs)]
         if len(owners) == 1:
             return owners[0]
     return None
+
+
+def _instruments_of(observatory: str) -> frozenset[str]:
+    """The instruments of a mission registered from data, else of its shipped definitions."""
+    from ..observatories.generic import registered_definition
+
+    registered = registered_definition(observatory)
+    if registered is not None:
+        return frozenset(registered.instruments)
+    return _shipped_instruments(observatory)
 
 
 @functools.lru_cache(maxsize=8)
@@ -211,7 +222,7 @@ def observatory_of_file(path: str, text_hint: str = "") -> str | None:
     if named := observatory_of_name(path):
         return named
     lowered = text_hint.lower()
-    for obs in OBSERVATORIES:
+    for obs in registered_observatories():
         if f"'observatory' : '{obs}'" in lowered or f"'observatory': '{obs}'" in lowered:
             return obs
     return None

@@ -102,7 +102,7 @@ def _info(hdu: Any, index: int, load_data: bool) -> ArrayInfo:
     if load_data and shape:
         try:
             data = hdu.data
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - boundary: unreadable data
             data = None
     return ArrayInfo(SHAPE=shape, KIND="IMAGE", DATA_TYPE=dtype, EXTENSION=index, DATA=data)
 

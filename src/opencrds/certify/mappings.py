@@ -12,7 +12,7 @@ from ..client.contexts import CacheTextSource
 from ..rules.checksum import mapping_checksum
 from ..rules.diff import logical_diffs
 from ..rules.diff_analysis import check_diffs
-from ..rules.errors import CrdsError
+from ..rules.errors import CHILD_LOAD_ERRORS, CrdsError
 from ..rules.loader import MappingLoader
 from ..rules.mappings import BaseMapping, InstrumentContext, PipelineContext, ReferenceMapping
 from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
@@ -58,7 +58,7 @@ def load_mapping(path: str | Path, report: Report, options: CertifyOptions
         failure = _load_failure(str(exc), shown)
         if failure is None:
             failure = (None, f"Failed loading mapping {name!r} : {exc}")
-    except Exception as exc:  # noqa: BLE001 - any malformed mapping is one error
+    except Exception as exc:  # noqa: BLE001 - boundary: any malformed mapping is one error
         failure = (None, f"Failed loading mapping {name!r} : {type(exc).__name__}: {exc}")
     if failure is not None and failure[0] is not None:
         report("ERROR", failure[0])
@@ -268,7 +268,7 @@ def predecessor(mapping: BaseMapping, context: BaseMapping | None) -> BaseMappin
             return context.get_imap(mapping.instrument)
         if isinstance(mapping, ReferenceMapping):
             return context.get_imap(mapping.instrument).get_rmap(mapping.filekind)
-    except Exception:  # noqa: BLE001 - no equivalent mapping
+    except CHILD_LOAD_ERRORS:  # no equivalent mapping
         return None
     return None
 
@@ -280,7 +280,7 @@ def predecessor_imap(mapping: ReferenceMapping, context: BaseMapping | None
         return None
     try:
         return context.get_imap(mapping.instrument)
-    except Exception:  # noqa: BLE001
+    except CHILD_LOAD_ERRORS:  # no such instrument, or its imap cannot be loaded
         return None
 
 
@@ -345,7 +345,7 @@ def check_differences(mapping: BaseMapping, path: Path, context: BaseMapping | N
 
     try:
         diffs = logical_diffs(old.basename, str(path), read, shown=(old.basename, where))
-    except Exception as exc:  # noqa: BLE001 - a nested mapping that cannot be read
+    except CHILD_LOAD_ERRORS as exc:  # a nested mapping that cannot be read
         report("WARNING", f"Failed checking differences from {old.basename!r} to "
                f"{where!r} : {exc}")
         return

@@ -61,7 +61,7 @@ def check_loadable(path: str, kind: str, report: Report, seen: set[str] | None =
                     import yaml
 
                     data = yaml.safe_load(stream)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - boundary: any json or yaml error
             if kind == YAML:  # the parser's own message, which names the file and line
                 report("ERROR", f"Validation error : {exc}")
             else:
@@ -84,7 +84,7 @@ def check_loadable(path: str, kind: str, report: Report, seen: set[str] | None =
             try:
                 with asdf.open(path, lazy_load=True, memmap=False) as handle:
                     handle.tree  # noqa: B018 - force the tree to load
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - boundary: any asdf error
                 text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 report("ERROR", f"Validation error : {text}")
                 return False
@@ -294,5 +294,5 @@ def _tables(path: str, ident: RefIdentity, definition: ObservatoryDefinition,
         return
     try:
         check_table(path, spec.unique_rowkeys, report, comparison(), context_name)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - boundary: any table error
         report("ERROR", f"Checking reference modes for {path!r} : {exc}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rules.edit import RefactorError, insert_reference
+from ..rules.errors import CrdsError
 from ..rules.mappings import ReferenceMapping
 from ..rules.parser import ParsedMapping, SelectorCall
 from ..rules.timestamps import reformat_date
@@ -22,7 +23,7 @@ from ..rules.values import condition_value
 _ALWAYS_ALLOWED = ("*", "N/A", "ANY")
 
 
-class InsertError(ValueError):
+class InsertError(CrdsError, ValueError):
     """A reference cannot be inserted into an rmap."""
 
 
@@ -74,7 +75,7 @@ def substituted(header: Mapping[str, str], substitutions: Mapping[str, Any]) -> 
     """``header`` with the instrument's value substitutions applied (``substitutions.dat``:
     ``{PARAMETER: {condition: value}}``, e.g. ACS ``CCDAMP`` ``ABCDALL`` -> ``A|ABCD|B|C|D``)."""
     from .constraints import build_namespace
-    from .safe_eval import evaluate
+    from .safe_eval import EVALUATION_ERRORS, evaluate
 
     result = dict(header)
     names = build_namespace(header, {})
@@ -91,7 +92,7 @@ def substituted(header: Mapping[str, str], substitutions: Mapping[str, Any]) -> 
                 if evaluate(str(condition), names, {}) is True:
                     result[str(param).upper()] = str(value)
                     break
-            except Exception:  # noqa: BLE001,S112 - a condition over absent keywords
+            except EVALUATION_ERRORS:  # e.g. a condition over absent keywords
                 continue
     return result
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..rules.edit import derived_text
+from ..rules.errors import CHILD_LOAD_ERRORS, CrdsError
 from ..rules.mappings import BaseMapping, ReferenceMapping
 from ..rules.naming import is_mapping
 from . import jwst_core
@@ -113,22 +114,24 @@ class _Session:
                                           and os.sep in self.options.comparison_context
                                           else name, cache=self.options.cache,
                                           ignore_checksum=True)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - boundary: reported, certify goes on
                     self.emit("ERROR", f"Failed loading comparison context {name!r} : {exc}")
             self.contexts[observatory] = loaded
         return self.contexts[observatory]
 
     def parkeys(self, observatory: str, ident: RefIdentity) -> frozenset[str]:
         context = self.context(observatory)
+        if context is None:
+            return frozenset()
         try:
-            imap = context.get_imap(ident.instrument)  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001
+            imap = context.get_imap(ident.instrument)  # type: ignore[attr-defined]
+        except CHILD_LOAD_ERRORS:
             return frozenset()
         if ident.filekind not in {t.lower() for t in imap.selector}:
             raise ValueError(f"Unknown reference type {ident.filekind!r}")
         try:
             rmap = imap.get_rmap(ident.filekind)
-        except Exception:  # noqa: BLE001
+        except CHILD_LOAD_ERRORS:
             return frozenset()
         return frozenset(str(p).upper() for level in rmap.parkey for p in level)
 
@@ -184,7 +187,7 @@ class _Session:
         try:
             certify_reference(path, observatory, self.options, report, context_name, parkeys,
                               previous, comparison, certified)
-        except Exception as exc:  # noqa: BLE001 - one error per bad file, then go on
+        except Exception as exc:  # noqa: BLE001 - boundary: one error per bad file, then go on
             report("ERROR", f"Validation error : {type(exc).__name__}: {exc}")
 
     def closure(self, children: list[str], observatory: str) -> set[str]:
@@ -200,7 +203,7 @@ class _Session:
             try:
                 selector = load(os.path.basename(path) if path not in self.given.values()
                                 else path).selector
-            except Exception:  # noqa: BLE001 - reported when it is certified
+            except (*CHILD_LOAD_ERRORS, ValueError):  # reported when it is certified
                 continue
             if isinstance(selector, dict):
                 for name in selector.values():
@@ -231,10 +234,12 @@ class _Session:
 
     def context_rmap(self, observatory: str, ident: RefIdentity) -> ReferenceMapping | None:
         context = self.context(observatory)
+        if context is None:
+            return None
         try:
-            rmap = context.get_imap(ident.instrument).get_rmap(  # type: ignore[union-attr]
+            rmap = context.get_imap(ident.instrument).get_rmap(  # type: ignore[attr-defined]
                 ident.filekind)
-        except Exception:  # noqa: BLE001 - no such rmap in the context
+        except CHILD_LOAD_ERRORS:  # no such rmap in the context
             return None
         return rmap if isinstance(rmap, ReferenceMapping) else None
 
@@ -364,7 +369,7 @@ class _Session:
                     if os.path.basename(child) not in self.done:
                         self.done.add(os.path.basename(child))
                         self.pending.append(child)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - boundary: one error per bad file, then go on
             report("ERROR", f"Validation error : {type(exc).__name__}: {exc}")
 
     pending: list[str]
@@ -379,7 +384,7 @@ def header_prefix(path: Path, shown: str) -> str:
 
     try:
         header = parse_mapping_text(path.read_text(encoding="utf-8"), path.name).header
-    except Exception:  # noqa: BLE001 - a mapping that does not parse names nothing
+    except (CrdsError, OSError, ValueError):  # a mapping that does not parse names nothing
         header = {}
     instrument = str(header.get("instrument", "UNKNOWN")).upper()
     filekind = str(header.get("filekind", "")).upper()

@@ -12,13 +12,23 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..rules.errors import CrdsError
+
 #: What an unknown name evaluates to as the argument of a function marked
 #: ``accepts_undefined`` (``array_exists``, ``is_defined``).
 UNDEFINED = "UNDEFINED"
 
 
-class ExpressionError(Exception):
+class ExpressionError(CrdsError):
     """An expression is not allowed or cannot be evaluated."""
+
+
+#: What evaluating a whitelisted expression over header values may raise: the expression is
+#: refused, names an absent keyword (``NameError``), or its values do not suit its operators.
+#: Anything else is a bug.
+EVALUATION_ERRORS: tuple[type[Exception], ...] = (
+    ExpressionError, NameError, LookupError, TypeError, ValueError, AttributeError,
+    ArithmeticError)
 
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {

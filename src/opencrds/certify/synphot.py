@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..rules.errors import CHILD_LOAD_ERRORS
 from .constraints import ArrayInfo
 from .context import Unprefixed
 
@@ -175,7 +176,7 @@ def previous_files(context: Any) -> PreviousFiles:
     def previous(filekind: str, compname: str) -> list[str]:
         try:
             rmap = context.get_imap("synphot").get_rmap(filekind)
-        except Exception:  # noqa: BLE001 - no such rmap: nothing to compare with
+        except CHILD_LOAD_ERRORS:  # no such rmap: nothing to compare with
             return []
         found = []
         for keys, value in flatten(rmap.parsed.selector):

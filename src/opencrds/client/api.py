@@ -10,7 +10,7 @@ from typing import Any
 
 from ..cache.paths import env_flag, file_path
 from ..protocol import ServerInfo
-from ..rules.errors import CrdsError
+from ..rules.errors import LOOKUP_ERRORS, CrdsError
 from .download import Downloader
 from .modes import effective_mode
 from .rpc import RpcClient, server_url
@@ -110,7 +110,7 @@ def _check_bad_rules(context: Any, header: Mapping[str, Any], bad: frozenset[str
         translated = conventions.condition_lookup_header(conventions.translate_keys(header))
         names = [context.name, *context.get_imap(context.get_instrument(translated))
                  .mapping_names()]
-    except Exception:
+    except (*LOOKUP_ERRORS, OSError):  # the instrument's rules cannot be told: check them all
         names = context.mapping_names()
     offending = sorted(set(names) & bad)
     if offending:

@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..cache.storage import CrdsDownloadError, temp_name, write_verified
+from ..atomic import temp_path_beside
+from ..cache.storage import CrdsDownloadError, write_verified
 
 log = logging.getLogger("opencrds")
 
@@ -121,7 +122,7 @@ class DownloadPlugin:
               progress: Callable[[str, int], None] | None = None) -> None:
         """Run the plugin into a temporary file, then verify and rename it onto ``target``
         (nothing is left under any name when anything fails)."""
-        output = temp_name(target)
+        output = temp_path_beside(target)
         try:
             argv = self.command(url, output, meta)
             self.run(name, argv)

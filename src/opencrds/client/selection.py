@@ -56,11 +56,13 @@ def observatory_of_args(args: argparse.Namespace) -> str:
         if named := observatory_of_spec(spec):
             return named
 
+    from ..observatories import registered_observatories
+
     if os.environ.get("CRDS_OBSERVATORY") or any(
-            o in os.environ.get("CRDS_SERVER_URL", "") for o in ("hst", "jwst", "roman", "tobs")):
+            o in os.environ.get("CRDS_SERVER_URL", "") for o in registered_observatories()):
         return default_observatory()
     for name in [*(getattr(args, "contexts", None) or []), *(getattr(args, "files", None) or [])]:
-        for obs in ("hst", "jwst", "roman", "tobs"):
+        for obs in registered_observatories():
             if os.path.basename(name).startswith(obs):
                 return obs
     return default_observatory()

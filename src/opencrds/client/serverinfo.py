@@ -29,8 +29,10 @@ def default_observatory(observatory: str | None = None) -> str:
         return observatory
     if env := os.environ.get("CRDS_OBSERVATORY"):
         return env.lower()
+    from ..observatories import registered_observatories
+
     url = os.environ.get("CRDS_SERVER_URL", "")
-    for name in ("hst", "jwst", "roman", "tobs"):
+    for name in registered_observatories():
         if name in url:
             return name
     return "jwst"

@@ -32,7 +32,8 @@ def history_text(tree: Mapping[str, Any]) -> str:
             f"{entry['description']}"
             for entry in entries  # type: ignore[union-attr]
         ]
-    except Exception:  # no entries, an entry without time/description, a non-datetime time
+    # no entries, an entry without time/description, a non-datetime time
+    except (LookupError, TypeError, ValueError, AttributeError):
         return UNDEFINED
     return "\n".join(lines) or UNDEFINED
 

@@ -14,13 +14,14 @@ failure leaves the dataset as it was.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
-import shutil
-import tempfile
+import stat
 from collections.abc import Mapping
 from importlib import resources
 
+from ..atomic import write_bytes_atomic
 from ..observatories import conventions_for
 from .errors import BestrefsWriteError
 
@@ -41,10 +42,8 @@ def iraf_prefix(instrument: str, observatory: str = "hst") -> str | None:
     """The IRAF directory prefix of an instrument's references (``acs`` -> ``jref``), if any."""
     table = _prefixes().get(observatory.lower(), {})
     name = instrument.strip().lower()
-    try:
-        name = conventions_for(observatory.lower()).instrument_aliases.get(name, name)
-    except Exception:  # an observatory the rules engine does not know: no aliases
-        pass
+    # an observatory nobody registered gets the default conventions: no aliases
+    name = conventions_for(observatory.lower()).instrument_aliases.get(name, name)
     return table.get(name)
 
 
@@ -62,25 +61,13 @@ def reference_value(reference: str, instrument: str | None, observatory: str = "
 
 
 def _replace_file(path: str, header_bytes: bytes, data_offset: int) -> None:
-    """Write ``header_bytes`` + the original bytes from ``data_offset`` on, then rename over."""
-    directory = os.path.dirname(path) or "."
-    handle, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out, open(path, "rb") as original:
-            out.write(header_bytes)
-            original.seek(data_offset)
-            shutil.copyfileobj(original, out, _COPY_CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-        shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    """Write ``header_bytes`` + the original bytes from ``data_offset`` on, then rename over
+    (the file keeps its permission bits)."""
+    with open(path, "rb") as original:
+        mode = stat.S_IMODE(os.fstat(original.fileno()).st_mode)
+        original.seek(data_offset)
+        rest = iter(functools.partial(original.read, _COPY_CHUNK), b"")
+        write_bytes_atomic(path, itertools.chain([header_bytes], rest), mode=mode)
 
 
 def write_bestrefs(path: str | os.PathLike[str], updates: Mapping[str, str], *,
@@ -109,7 +96,7 @@ def write_bestrefs(path: str | os.PathLike[str], updates: Mapping[str, str], *,
         with open(target, "rb") as stream:
             header = fits.Header.fromfile(stream, endcard=True, padding=True)
             data_offset = stream.tell()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - boundary: astropy's errors of every kind
         raise BestrefsWriteError(name, f"cannot read its FITS primary header ({exc})") from None
     if "SIMPLE" not in header:
         raise BestrefsWriteError(name, "not a FITS file (no SIMPLE card)")
@@ -127,6 +114,6 @@ def write_bestrefs(path: str | os.PathLike[str], updates: Mapping[str, str], *,
             header[keyword] = value
         header_bytes = header.tostring(padding=True).encode("ascii")
         _replace_file(target, header_bytes, data_offset)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - boundary: astropy's and the file system's errors
         raise BestrefsWriteError(name, str(exc) or type(exc).__name__) from None
     return written

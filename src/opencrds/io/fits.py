@@ -99,7 +99,7 @@ def read_fits_header(path: str, needed: Collection[str] | None = None) -> dict[s
                         break
         except HeaderError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - boundary: astropy's errors of every kind
             raise HeaderError(path, _problem(exc), KIND) from None
     problem = _corruption(caught)
     if problem:

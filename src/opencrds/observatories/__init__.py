@@ -1,9 +1,10 @@
 """Observatory conventions: HST, JWST, Roman, TOBS and missions defined by data.
 
-Importing this package registers every known observatory with the rules engine.
+Importing this package registers every known observatory with the rules engine;
+:func:`registered_observatories` names them all (built-in and defined by data).
 """
 
-from ..rules.conventions import conventions_for, register
+from ..rules.conventions import conventions_for, register, registered_observatories
 from .generic import DefinedConventions, register_definitions, register_from_environment
 from .hst import HstConventions
 from .jwst import JwstConventions
@@ -25,4 +26,5 @@ __all__ = [
     "TobsConventions",
     "conventions_for",
     "register_definitions",
+    "registered_observatories",
 ]

@@ -4,6 +4,10 @@ The engine asks an observatory's :class:`Conventions` for the few things that di
 missions: extra required parameters, instrument aliases, hook functions, the do-not-reprocess
 rule and the key translation of conditioned lookups. ``opencrds.observatories`` registers the
 real ones; an observatory nobody registered gets these plain defaults.
+
+The registry is also the one list of the observatories opencrds knows: the built-in missions
+and every mission defined by data (:func:`registered_observatories`). It is filled when
+``opencrds.observatories`` is imported; the rules engine cannot import it itself.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ _DEFAULT = Conventions()
 def register(conventions: Conventions) -> None:
     """Make ``conventions`` the ones used for mappings of its observatory."""
     _REGISTRY[conventions.name.lower()] = conventions
+
+
+def registered_observatories() -> tuple[str, ...]:
+    """The names (lower case) of every registered observatory, built-in ones first, then the
+    missions defined by data in the order they were registered."""
+    return tuple(_REGISTRY)
 
 
 def conventions_for(observatory: str) -> Conventions:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import CHILD_LOAD_ERRORS, LOOKUP_ERRORS
 from .matching import ColumnValues, is_esoteric, make_matcher
 from .selectors import BUILTIN_SUBSTITUTIONS, Match, Selector, UseAfter
 from .values import condition_value
@@ -183,8 +184,9 @@ def _glob_sample(pattern: str) -> str | None:
 # ---- the search -----------------------------------------------------------------------------
 
 
-class _Budget(Exception):
-    pass
+class _Budget(Exception):  # noqa: N818 - a signal, not an error
+    """Internal control flow: the search ran out of nodes. Raised and caught inside
+    :meth:`_Search.run` only, never seen by callers."""
 
 
 class _Irrelevant(list):  # type: ignore[type-arg]
@@ -391,7 +393,7 @@ class _Search:
     def _irrelevant(self, column: _Column, chosen: list[list[str] | None]) -> bool:
         try:
             return not column.relevance.evaluate(self._view(chosen))
-        except Exception:  # noqa: BLE001 - depends on values outside the Match: not decided
+        except LOOKUP_ERRORS:  # depends on values outside the Match: not decided
             return False
 
     def _leaf(self, levels: list[int], chosen: list[list[str] | None]) -> None:
@@ -433,11 +435,11 @@ def _applicability(rmap: Any, names: dict[str, int]) -> tuple[Any, set[int]]:
         try:
             if omit is not None and omit.evaluate(view):
                 return False
-        except Exception:  # noqa: BLE001 - undecided: the type is kept
+        except LOOKUP_ERRORS:  # undecided: the type is kept
             pass
         try:
             return relevance is None or bool(relevance.evaluate(view))
-        except Exception:  # noqa: BLE001 - undecided: the type is relevant
+        except LOOKUP_ERRORS:  # undecided: the type is relevant
             return True
 
     return applies, deciding
@@ -589,7 +591,7 @@ def mapping_coverage(mapping: Any,
         try:
             extra = value_spaces(rmap) if value_spaces else None
             report.rmaps.append(rmap_coverage(rmap, extra, **options))
-        except Exception as exc:  # noqa: BLE001 - one bad rmap, the others go on
+        except Exception as exc:  # noqa: BLE001 - boundary: one bad rmap is reported
             report.errors.append((name, f"{type(exc).__name__}: {exc}"))
     return report
 
@@ -605,7 +607,7 @@ def _rmaps(mapping: Any, report: ContextCoverage) -> Iterator[tuple[str, Any]]:
         seen.add(value)
         try:
             child = mapping.child(key)
-        except Exception as exc:  # noqa: BLE001 - a missing or bad child is one error
+        except CHILD_LOAD_ERRORS as exc:  # a missing or bad child is one error
             report.errors.append((value, f"{type(exc).__name__}: {exc}"))
             continue
         yield from _rmaps(child, report)

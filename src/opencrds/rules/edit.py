@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .errors import CrdsError
 from .parser import ParsedMapping, SelectorCall
 from .timestamps import reformat_date
 from .values import condition_value
@@ -24,7 +25,7 @@ _DATE_SELECTORS = ("UseAfter",)
 _MATCH_SELECTORS = ("Match",)
 
 
-class RefactorError(ValueError):
+class RefactorError(CrdsError, ValueError):
     """A reference cannot be placed in, or removed from, an rmap."""
 
 

@@ -77,5 +77,17 @@ class Omitted(CrdsError):
     """The type is left out of the results."""
 
 
-class ExpressionError(CrdsError):
-    """A header expression (relevance, omit, parkey relevance) could not be evaluated."""
+#: What a lookup may raise, besides :class:`CrdsError`, for a dataset header it cannot use:
+#: values of a type or form that the selectors, the observatory hooks or the header expressions
+#: refuse (a missing key, ``None`` where text is expected, ``int('x')``, an overflow). crds
+#: reports each as ``NOT FOUND <message>``, and so does opencrds. Anything else (NameError,
+#: RuntimeError, ImportError, AssertionError, OSError, ...) is a bug and propagates.
+HEADER_VALUE_ERRORS: tuple[type[Exception], ...] = (
+    LookupError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+#: Every failure a lookup turns into a ``NOT FOUND`` result.
+LOOKUP_ERRORS: tuple[type[Exception], ...] = (CrdsError, *HEADER_VALUE_ERRORS)
+
+#: What loading a child mapping may raise: a rules error (not found, bad checksum, bad
+#: syntax), an unreadable file, or a text source's ``KeyError`` for a name it lacks.
+CHILD_LOAD_ERRORS: tuple[type[Exception], ...] = (CrdsError, OSError, LookupError)

@@ -11,6 +11,8 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .errors import CrdsError
+
 Evaluator = Callable[[Mapping[str, Any]], Any]
 
 _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
@@ -25,8 +27,13 @@ _COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 
-class ExpressionSyntaxError(ValueError):
+class ExpressionSyntaxError(CrdsError, ValueError):
     """The expression uses something outside the whitelist."""
+
+
+class UndefinedName(CrdsError, NameError):
+    """The expression names a parameter the header does not have (crds's ``NameError``
+    message, ``name 'X' is not defined``)."""
 
 
 class Expression:
@@ -85,7 +92,7 @@ def _compile(node: ast.AST, depth: int) -> Evaluator:
             try:
                 return view[name]
             except KeyError:
-                raise NameError(f"name '{name}' is not defined") from None
+                raise UndefinedName(f"name '{name}' is not defined") from None
 
         return lookup
     if isinstance(node, (ast.Tuple, ast.List)):
@@ -178,7 +185,7 @@ def _name_versus_constant(name: str, function: Callable[[Any, Any], Any],
         try:
             value = view[name]
         except KeyError:
-            raise NameError(f"name '{name}' is not defined") from None
+            raise UndefinedName(f"name '{name}' is not defined") from None
         return function(value, constant)
 
     return compare

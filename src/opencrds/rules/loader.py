@@ -12,7 +12,7 @@ from typing import Any
 
 from .checksum import verify_checksum
 from .conventions import Conventions, conventions_for
-from .errors import CrdsError, MappingError
+from .errors import MappingError
 from .mappings import BaseMapping, build_mapping
 from .parser import parse_mapping_text
 
@@ -64,8 +64,7 @@ class MappingLoader:
             return build_mapping(
                 basename, parsed, self._conventions(observatory), self.load, self._selector_memo
             )
-        except CrdsError:
-            raise
+        # also the rules' own ValueErrors (DateFormatError, ExpressionSyntaxError, ...)
         except (ValueError, TypeError, KeyError) as exc:
             raise MappingError(f"invalid mapping: {exc}", basename) from None
 

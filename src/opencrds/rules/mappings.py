@@ -13,6 +13,8 @@ from typing import Any
 
 from .conventions import Conventions
 from .errors import (
+    CHILD_LOAD_ERRORS,
+    LOOKUP_ERRORS,
     MappingError,
     MissingInstrumentError,
     NotApplicable,
@@ -308,12 +310,12 @@ class InstrumentContext(_ContextMapping):
                     continue
                 try:
                     rmap = rmaps[filekind] = self._load_child(value)
-                except Exception as exc:  # e.g. a checksum failure: only this type fails
+                except CHILD_LOAD_ERRORS as exc:  # e.g. a checksum failure: only this type fails
                     results[filekind] = f"NOT FOUND {exc}"
                     continue
             try:
                 value = rmap.select(header, view)
-            except Exception as exc:  # every failure becomes a result, as CRDS does
+            except LOOKUP_ERRORS as exc:  # every lookup failure becomes a result, as in crds
                 results[filekind] = f"NOT FOUND {exc}"
                 continue
             if value is NOT_APPLICABLE:
@@ -484,7 +486,7 @@ class ReferenceMapping(BaseMapping):
             if self.rmap_omit is not None:
                 try:
                     omit = self.rmap_omit.evaluate(view)
-                except Exception as exc:
+                except LOOKUP_ERRORS as exc:
                     self._warn("OMIT", self.rmap_omit, exc)
                     omit = False
                 if omit:
@@ -492,7 +494,7 @@ class ReferenceMapping(BaseMapping):
             if self.rmap_relevance is not None:
                 try:
                     relevant = self.rmap_relevance.evaluate(view)
-                except Exception as exc:
+                except LOOKUP_ERRORS as exc:
                     self._warn("relevance", self.rmap_relevance, exc)
                     relevant = True
                 if not relevant:
@@ -505,12 +507,12 @@ class ReferenceMapping(BaseMapping):
         matching = self.matching_header(header)
         try:
             value = self.selector.choose(matching)
-        except Exception:
+        except LOOKUP_ERRORS:
             if self.conventions.do_not_reprocess(matching):
                 return NOT_APPLICABLE
             try:
                 value = self._fallback(original)
-            except Exception:
+            except LOOKUP_ERRORS:
                 if self.reffile_required == "NO":
                     return NOT_APPLICABLE
                 raise
@@ -544,7 +546,7 @@ class ReferenceMapping(BaseMapping):
             return {}
         except NotApplicable:
             return {self.filekind: NOT_FOUND_NA}
-        except Exception as exc:
+        except LOOKUP_ERRORS as exc:
             return {self.filekind: f"NOT FOUND {exc}"}
 
 

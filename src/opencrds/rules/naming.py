@@ -1,7 +1,9 @@
 """Names of mappings and reference files (RULES.md §8).
 
 Everything here is purely syntactic: whether an instrument or filekind is known to an
-observatory is for the caller to check against the observatory definitions.
+observatory is for the caller to check against the observatory definitions. Which prefixes
+make a CRDS-style name is the registry's (:func:`.conventions.registered_observatories`,
+filled when ``opencrds.observatories`` is imported).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+from .conventions import registered_observatories
+from .errors import CrdsError
+
 log = logging.getLogger(__name__)
 
 MappingKind = Literal["pipeline", "instrument", "reference"]
 NameClass = Literal["crds", "oldcdbs", "newcdbs"]
-
-OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
 
 _OBS = r"(?P<observatory>[a-z]{2,9})"
 _INSTR = r"(?P<instrument>[a-z][a-z0-9]{1,16})"
@@ -78,7 +81,7 @@ class ReferenceNameParts(NamedTuple):
     extension: str
 
 
-class NameComparisonError(ValueError):
+class NameComparisonError(CrdsError, ValueError):
     """Two names whose relative age cannot be decided (e.g. CRDS vs new CDBS)."""
 
 
@@ -218,9 +221,13 @@ def name_serial(name: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def classify_name(name: str, observatories: Iterable[str] = OBSERVATORIES) -> NameClass:
-    """``'crds'`` (starts with an observatory), ``'newcdbs'`` (timestamp) or ``'oldcdbs'``."""
-    if name.startswith(tuple(observatories)):
+def classify_name(name: str, observatories: Iterable[str] | None = None) -> NameClass:
+    """``'crds'`` (starts with an observatory), ``'newcdbs'`` (timestamp) or ``'oldcdbs'``.
+
+    ``observatories`` defaults to the registered ones (:func:`registered_observatories`).
+    """
+    known = registered_observatories() if observatories is None else tuple(observatories)
+    if name.startswith(known):
         return "crds"
     if NEW_CDBS_NAME_RE.fullmatch(name):
         return "newcdbs"

@@ -13,10 +13,12 @@ import datetime
 import re
 from functools import lru_cache
 
+from .errors import CrdsError
+
 __all__ = ["DateFormatError", "parse_date", "reformat_date"]
 
 
-class DateFormatError(ValueError):
+class DateFormatError(CrdsError, ValueError):
     """A lookup date could not be parsed; ``str(exc)`` is the bare message."""
 
     def __init__(self, message: str) -> None:

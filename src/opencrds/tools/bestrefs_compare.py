@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules.errors import CHILD_LOAD_ERRORS, LOOKUP_ERRORS
 from .bestrefs_failures import load_failure, lookup_failure, types_failure
 from .bestrefs_sources import DatasetSource, Header, read_file_header
 from .bestrefs_tracking import display_id, message_prefix
@@ -120,7 +121,7 @@ def _children(mapping: Any) -> list[Any]:
     for key in getattr(mapping, "selector", {}) if mapping is not None else ():
         try:
             loaded.append(mapping.child(key))
-        except Exception:  # reported when a dataset needs it
+        except CHILD_LOAD_ERRORS:  # reported when a dataset needs it
             continue
     return loaded
 
@@ -197,7 +198,7 @@ class Processor:
                 old = self._lookup(self.old, header, source)
             elif settings.compare_source:
                 old = self._recorded(header)
-        except Exception as exc:  # an instrument the context does not know, broken rules
+        except Exception as exc:  # noqa: BLE001 - boundary: one ERROR per dataset, as crds
             from .common import one_line
 
             self._say(out, logging.ERROR, f"Failed processing {out.name!r} : {one_line(exc)}")
@@ -239,12 +240,12 @@ class Processor:
             if include is not None and not include:
                 return {}
             return opencrds.get_best_references(context, header, include=include)
-        except Exception as exc:
+        except (*LOOKUP_ERRORS, OSError) as exc:
             reason = one_line(exc)
             if self.settings.types is None:  # the types come from the instrument: which failed?
                 try:
                     self._instrument_types(context, header)
-                except Exception as first:
+                except (*LOOKUP_ERRORS, OSError) as first:
                     instrument = instrument_of(header)
                     shown = source.raw if source.raw is not None else header
                     raise LookupFailed(types_failure(

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.paths import branch_dir
+from ..observatories import registered_observatories
 from .common import ToolError, log
 
 _TAGS = {"latest": "latest_context", "operational": "operational_context",
          "edit": "edit_context", "versions": "versions_context"}
-_KNOWN = ("hst", "jwst", "roman", "tobs")
 
 
 def config_dir(observatory: str, cache: str | os.PathLike[str] | None) -> Path:
@@ -53,7 +53,7 @@ def default_observatory(chosen: str | None) -> str | None:
     if env := os.environ.get("CRDS_OBSERVATORY"):
         return env.lower()
     url = os.environ.get("CRDS_SERVER_URL", "")
-    return next((name for name in _KNOWN if name in url), None)
+    return next((name for name in registered_observatories() if name in url), None)
 
 
 def observatory_of_files(files: list[str] | None) -> str | None:
@@ -64,7 +64,8 @@ def observatory_of_files(files: list[str] | None) -> str | None:
 
     for path in files or ():
         base = os.path.basename(path).lower()
-        named = next((obs for obs in _KNOWN if base.startswith(obs + "_")), None)
+        named = next((obs for obs in registered_observatories()
+                      if base.startswith(obs + "_")), None)
         if named:
             return named
         try:
@@ -72,7 +73,7 @@ def observatory_of_files(files: list[str] | None) -> str | None:
         except (HeaderError, OSError):
             continue
         telescope = str(header.get("TELESCOP", header.get("META.TELESCOPE", ""))).lower()
-        if telescope in _KNOWN:
+        if telescope in registered_observatories():
             return telescope
         if is_jwst_header(header):
             return "jwst"
@@ -100,7 +101,7 @@ def resolve_context(spec: str | None, observatory: str | None,
     obs, _, tag = text.rpartition("-")
     if text == "latest":
         obs, tag = default_observatory(observatory) or "", "latest"
-    if obs in _KNOWN and tag in _TAGS:
+    if obs in registered_observatories() and tag in _TAGS:
         config = server_config(obs, cache)
         name = config.get(_TAGS[tag]) or (config.get("operational_context")
                                            if tag == "latest" else None)

@@ -15,6 +15,7 @@ import re
 import warnings
 
 from ..rules.checksum import verify_checksum
+from ..rules.errors import CrdsError
 from ..rules.naming import is_mapping
 from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
 from ..rules.writer import write_parsed_with_checksum
@@ -58,7 +59,7 @@ def mapping_add(path: str) -> None:
         write_text_atomic(path, write_parsed_with_checksum(parsed))
 
 
-class MissingKey(ValueError):
+class MissingKey(CrdsError, ValueError):
     """A header key the mapping cannot be loaded without (shown as crds shows it)."""
 
 

@@ -189,7 +189,7 @@ def _config(info: dict[str, Any], url: str, observatory: str) -> None:
         sections["Actual Download URIs"] = {
             "mapping": file_url(f"{observatory}.pmap", observatory, info).rsplit("/", 1)[0],
             "reference": file_url("x.fits", observatory, info).rsplit("/", 1)[0]}
-    except Exception as exc:  # offline cache without URLs
+    except CrdsError as exc:  # offline cache without URLs (CrdsDownloadError)
         sections["Actual Download URIs"] = {"error": str(exc)}
     for title, values in sections.items():
         _out(f"{title}:")

@@ -291,6 +291,7 @@ def print_properties(files: list[str], observatory: str,
     """``<instrument> <filekind> <basename>``, as crds answers: mappings and CRDS-style
     reference names from the name, other names from the rmap of the default context that
     lists them, else (and paths on disk) from the file's header (as certify identifies it)."""
+    from ..observatories import registered_observatories
     from ..rules.naming import is_mapping, properties_from_reference_name, split_mapping_name
 
     found: dict[str, tuple[str, str]] | None = None
@@ -304,7 +305,7 @@ def print_properties(files: list[str], observatory: str,
             else:
                 try:
                     ref = properties_from_reference_name(base)
-                    if ref.observatory not in ("hst", "jwst", "roman", "tobs"):
+                    if ref.observatory not in registered_observatories():
                         raise ValueError(base)
                     instrument, filekind = ref.instrument, ref.filekind
                 except ValueError:

@@ -107,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     # imported here: it loads the rules package, which --help and usage errors do not need
+    from .. import observatories  # noqa: F401  (registers every mission the rules must know)
     from .common import env_verbosity, log, one_line, restore_logging, setup_logging
 
     setup_logging(env_verbosity() if args.verbosity is None else args.verbosity,

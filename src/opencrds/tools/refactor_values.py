@@ -18,13 +18,14 @@ from ..certify.context import CertifyOptions
 from ..certify.mappings import parameter_display, valid_values
 from ..certify.rmap_update import InsertError, check_match_values
 from ..rules.edit import useafter_key
+from ..rules.errors import CrdsError
 from ..rules.mappings import ReferenceMapping
 from ..rules.values import condition_value
 
 _EXEMPT = re.compile(r"^(NOT\b.*|BETWEEN\b.*|#.*)$", re.IGNORECASE)
 
 
-class ValueRefused(ValueError):
+class ValueRefused(CrdsError, ValueError):
     """A reference's match value is not allowed; the message is crds's, several lines long."""
 
 

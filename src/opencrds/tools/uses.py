@@ -14,10 +14,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..cache.paths import branch_dir
+from ..observatories import registered_observatories
 from ..rules.naming import is_mapping
 from .common import count, log
 
-OBSERVATORIES = ("hst", "jwst", "roman", "tobs")
 _QUOTED = re.compile(r"""['"]([^'"\s]+)['"]""")
 _SAFE = re.compile(r"^[A-Za-z0-9_./|-]+$")
 
@@ -35,9 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def mapping_dirs(cache: str | None) -> list[Path]:
     """The cache's per-observatory mapping directories that exist."""
     if cache is not None:
-        dirs = [Path(cache) / "mappings" / obs for obs in OBSERVATORIES]
+        dirs = [Path(cache) / "mappings" / obs for obs in registered_observatories()]
     else:
-        dirs = [branch_dir("mappings", obs) for obs in OBSERVATORIES]
+        dirs = [branch_dir("mappings", obs) for obs in registered_observatories()]
     return [d for d in dirs if d.is_dir()]
 
 
