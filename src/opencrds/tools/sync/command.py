@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..client import selection
-from .common import FATAL, log, log_summary, server_required
-from .sync_datasets import DatasetSources
+from ...client import selection
+from ..common import FATAL, log, log_summary, server_required
+from .datasets import DatasetSources
 
 INFO_FIELDS = ["size", "rejected", "blacklisted", "state", "sha1sum"]
 GOOD_STATES = ("archived", "operational", "delivered", "latest")
@@ -89,8 +89,8 @@ def _setup_environment(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Order of TOOLS.md §2.2: locks, pickles, organize, server, transfers, checks, pickles,
     config, summary."""
-    from ..cache.locking import clear_locks
-    from ..cache.paths import readonly, root_config_dir
+    from ...cache.locking import clear_locks
+    from ...cache.paths import readonly, root_config_dir
 
     started = time.time()
     _setup_environment(args)
@@ -108,13 +108,13 @@ def run(args: argparse.Namespace) -> int:
         log.info("Syncing READONLY cache,  only checking functions are enabled.")
         log.info("All cached updates, context changes, and file downloads are inhibited.")
     if args.clear_pickles or args.ignore_cache or args.repair_files:
-        from ..cache.pickles import clear_pickles
+        from ...cache.pickles import clear_pickles
 
         log.info("Removing all context pickles.  Use --save-pickles to recreate for specified "
                  "contexts.")
         clear_pickles(observatory)
     if args.organize:
-        from ..cache.organize import organize
+        from ...cache.organize import organize
 
         organize(observatory, args.organize, delete_junk=args.organize_delete_junk)
     has_contexts = args.contexts is not None or selection.wants_server_list(args)
@@ -142,10 +142,10 @@ class Syncer(DatasetSources):
         self.keep_references: set[str] = set()
 
     def run(self, started: float) -> int:
-        from ..cache.paths import readonly
-        from ..client.download import Downloader
-        from ..client.rpc import RpcClient, server_url
-        from ..client.serverinfo import fetch_server_info
+        from ...cache.paths import readonly
+        from ...client.download import Downloader
+        from ...client.rpc import RpcClient, server_url
+        from ...client.serverinfo import fetch_server_info
 
         args = self.args
         with RpcClient(server_url(self.observatory)) as client:
@@ -199,13 +199,13 @@ class Syncer(DatasetSources):
         self.errors += 1
 
     def verbosity(self) -> int:
-        from .common import env_verbosity
+        from ..common import env_verbosity
 
         value = getattr(self.args, "verbosity", None)
         return env_verbosity() if value is None else int(value)
 
     def sync_files(self, downloader: Any, files: list[str]) -> None:
-        from ..cache.paths import readonly
+        from ...cache.paths import readonly
 
         if readonly():
             self.estimate(downloader, files)
@@ -214,7 +214,7 @@ class Syncer(DatasetSources):
 
     def without_bad(self, names: list[str]) -> list[str]:
         """``names`` less the server's bad files when --purge-rejected/-blacklisted ask so."""
-        from ..cache.config import bad_files
+        from ...cache.config import bad_files
 
         if not (self.args.purge_rejected or self.args.purge_blacklisted):
             return names
@@ -223,7 +223,7 @@ class Syncer(DatasetSources):
 
     def cached_context(self) -> str | None:
         """The latest context the cached server_config names (before this sync)."""
-        from ..cache.config import load_server_config
+        from ...cache.config import load_server_config
 
         try:
             config = load_server_config(self.observatory)
@@ -233,7 +233,7 @@ class Syncer(DatasetSources):
 
     def update_config(self, old_context: str | None) -> None:
         """Write server_config unless errors occurred; then --verify-context-change."""
-        from ..cache.config import save_server_config
+        from ...cache.config import save_server_config
 
         args = self.args
         if args.output_dir:
@@ -251,7 +251,7 @@ class Syncer(DatasetSources):
 
     def push_context(self) -> None:
         """Tell the server which context this pipeline's cache now holds (PROTOCOL.md §2.2)."""
-        from ..rules.errors import CrdsError
+        from ...rules.errors import CrdsError
 
         context = self.cached_context() or self.info.get("operational_context")
         try:
@@ -268,9 +268,9 @@ class Syncer(DatasetSources):
                      context)
 
     def fetch_sqlite_db(self) -> None:
-        from ..cache.catalog_db import catalog_db_path, save_catalog_db
-        from ..cache.paths import readonly
-        from ..rules.errors import CrdsError
+        from ...cache.catalog_db import catalog_db_path, save_catalog_db
+        from ...cache.paths import readonly
+        from ...rules.errors import CrdsError
 
         if readonly():
             log.info("READONLY CACHE would download the catalog to '%s'.",
@@ -285,10 +285,10 @@ class Syncer(DatasetSources):
             log.info("Saved the CRDS catalog database to '%s'.", path)
 
     def save_pickles(self, contexts: list[str]) -> None:
-        from ..cache.paths import branch_dir
-        from ..cache.pickles import save_pickle
-        from ..client.contexts import load_context
-        from ..rules.errors import CrdsError
+        from ...cache.paths import branch_dir
+        from ...cache.pickles import save_pickle
+        from ...client.contexts import load_context
+        from ...rules.errors import CrdsError
 
         folder = branch_dir("mappings", self.observatory)
         for context in contexts:
@@ -304,8 +304,8 @@ class Syncer(DatasetSources):
 
     def wanted(self) -> tuple[list[str], list[str], list[str]]:
         """(selected contexts, mappings to fetch, references to fetch)."""
-        from ..client.specifiers import is_literal, resolve
-        from ..rules.naming import is_mapping
+        from ...client.specifiers import is_literal, resolve
+        from ...rules.naming import is_mapping
 
         args, client, info = self.args, self.client, self.info
         contexts: list[str] = []
@@ -339,7 +339,7 @@ class Syncer(DatasetSources):
         if not missing:
             return
         if sys.stderr.isatty():
-            from .sync_progress import TransferBar
+            from .progress import TransferBar
 
             with TransferBar({name: downloader.size(name) for name in missing}) as bar:
                 paths, errors = downloader.fetch(missing, ignore_cache=self.args.ignore_cache,
@@ -367,9 +367,9 @@ class Syncer(DatasetSources):
     def verify(self, downloader: Any, files: list[str]) -> None:
         """Compare local files with the server catalog (TOOLS.md §4.7); remove rejected and
         blacklisted files with --purge-rejected / --purge-blacklisted."""
-        from ..cache.config import bad_files
-        from ..cache.paths import readonly
-        from ..cache.storage import remove
+        from ...cache.config import bad_files
+        from ...cache.paths import readonly
+        from ...cache.storage import remove
 
         catalog = self.client.call("get_file_info_map", self.observatory, sorted(set(files)),
                                    INFO_FIELDS)
@@ -403,8 +403,8 @@ class Syncer(DatasetSources):
 
     def check_contents(self, name: str, path: Path, entry: dict[str, Any]) -> bool:
         """Size, then (mappings, or with --check-sha1sum) sha1 against the catalog."""
-        from ..cache.storage import sha1_of
-        from ..rules.naming import is_mapping
+        from ...cache.storage import sha1_of
+        from ...rules.naming import is_mapping
 
         size = str(entry.get("size", ""))
         if size.isdigit() and int(size) != path.stat().st_size:
@@ -423,7 +423,7 @@ class Syncer(DatasetSources):
 
     def purged_as_bad(self, name: str, path: Path, entry: dict[str, Any]) -> bool:
         """Report a rejected or blacklisted file (verbosity 60) and remove it when asked."""
-        from ..cache.purge import purge_file
+        from ...cache.purge import purge_file
 
         flags = [(str(entry.get("rejected", "false")).lower() != "false",
                   self.args.purge_rejected, "File '%s' has been explicitly rejected."),
@@ -441,9 +441,9 @@ class Syncer(DatasetSources):
         return purged
 
     def purge(self, branch: str, keep: set[str]) -> None:
-        from ..cache.organize import cached_references
-        from ..cache.paths import branch_dir
-        from ..cache.purge import purge_file
+        from ...cache.organize import cached_references
+        from ...cache.paths import branch_dir
+        from ...cache.purge import purge_file
 
         if branch == "mappings":
             folder = branch_dir("mappings", self.observatory)

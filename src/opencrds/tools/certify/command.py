@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..certify import CertifyOptions, certify_files
-from .common import count, log_summary
+from ...certify import CertifyOptions, certify_files
+from ..common import count, log_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Certify every file; return the error count."""
     if getattr(args, "coverage", False):
-        from .certify_coverage import run_coverage
+        from .coverage import run_coverage
 
         return run_coverage(args)
     options = CertifyOptions(

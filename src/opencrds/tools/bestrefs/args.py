@@ -6,8 +6,8 @@ import argparse
 import os
 from collections.abc import Iterable
 
-from ..client.wordlists import expand_words
-from .common import ToolError
+from ...client.wordlists import expand_words
+from ..common import ToolError
 
 #: Sources that only a CRDS server can supply (TOOLS.md §2.1 "Needs a server").
 SERVER_SOURCES = ("datasets", "instruments", "all_instruments", "diffs_only", "affected_datasets")

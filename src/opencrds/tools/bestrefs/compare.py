@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bestrefs_failures import load_failure, lookup_failure, types_failure
-from .bestrefs_sources import DatasetSource, Header, read_file_header
-from .bestrefs_tracking import display_id, message_prefix
-from .common import LOGGER_NAME, ToolError
+from ..common import LOGGER_NAME, ToolError
+from .failures import load_failure, lookup_failure, types_failure
+from .sources import DatasetSource, Header, read_file_header
+from .tracking import display_id, message_prefix
 
 _UNDEFINED_LIKE = frozenset({"UNDEFINED", "NONE", "", "*"})
 _INSTRUMENT_KEYS = ("INSTRUME", "META.INSTRUMENT.NAME", "INSTRUMENT")
@@ -164,7 +164,7 @@ class Processor:
         if source.missing:
             problem = "no such dataset id in the parameter files"
         elif source.path is not None:
-            from ..io import HeaderError
+            from ...io import HeaderError
 
             try:
                 header = {**read_file_header(source.path), **(source.header or {})}
@@ -198,7 +198,7 @@ class Processor:
             elif settings.compare_source:
                 old = self._recorded(header)
         except Exception as exc:  # an instrument the context does not know, broken rules
-            from .common import one_line
+            from ..common import one_line
 
             self._say(out, logging.ERROR, f"Failed processing {out.name!r} : {one_line(exc)}")
             out.failed = True
@@ -223,7 +223,7 @@ class Processor:
 
     @staticmethod
     def _instrument_types(context: Any, header: Header) -> list[str]:
-        from ..rules.conditioning import conditioned_header
+        from ...rules.conditioning import conditioned_header
 
         instrument = context.get_instrument(conditioned_header(context, header))
         return context.get_imap(instrument).types()
@@ -232,7 +232,7 @@ class Processor:
         """The results under ``context``; a failure is a :class:`LookupFailed` worded as CRDS."""
         import opencrds
 
-        from .common import one_line
+        from ..common import one_line
 
         try:
             include = self._types(context, header)

@@ -7,8 +7,8 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..client import selection
-from .common import log
+from ...client import selection
+from ..common import log
 
 
 class DatasetSources:
@@ -28,9 +28,9 @@ class DatasetSources:
 
     def dataset_headers(self, contexts: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """{context: {dataset: header}} for --dataset-files and --dataset-ids."""
-        from ..client import datasets
-        from ..io import read_header
-        from ..rules.errors import CrdsError
+        from ...client import datasets
+        from ...io import read_header
+        from ...rules.errors import CrdsError
 
         args = self.args
         per_context: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in contexts}
@@ -66,9 +66,9 @@ class DatasetSources:
 
     def dataset_references(self, contexts: list[str]) -> list[str]:
         """The references the datasets need under each selected context."""
-        from ..client import datasets
-        from ..client.contexts import load_context
-        from ..rules.errors import CrdsError
+        from ...client import datasets
+        from ...client.contexts import load_context
+        from ...rules.errors import CrdsError
 
         if not self.has_datasets() or not contexts:
             return []
@@ -96,7 +96,7 @@ class DatasetSources:
 
     def orphans(self, contexts: list[str]) -> list[str]:
         """References in the server catalog that no .pmap mentions (--include-orphans)."""
-        from ..rules.errors import CrdsError
+        from ...rules.errors import CrdsError
 
         args = self.args
         if not (args.include_orphans and contexts

@@ -13,9 +13,9 @@ import pprint
 import sys
 from typing import Any
 
-from ..client import datasets, selection
-from ..rules.errors import CrdsError
-from .common import FATAL, connected_server_info, log
+from ...client import datasets, selection
+from ...rules.errors import CrdsError
+from ..common import FATAL, connected_server_info, log
 
 #: Matching parameters that select among rmaps rather than describe a dataset (HST imaps).
 NOT_DATASET_KEYS = frozenset({"REFTYPE"})
@@ -50,7 +50,7 @@ def run_dataset_listing(args: argparse.Namespace) -> int | None:
     None when no dataset option was given."""
     if not wants_datasets(args):
         return None
-    from ..client.rpc import RpcClient, server_url
+    from ...client.rpc import RpcClient, server_url
 
     observatory = selection.observatory_of_args(args)
     with RpcClient(server_url(observatory)) as client:
@@ -109,7 +109,7 @@ def minimized(header: dict[str, Any], parkeys: dict[str, list[str]] | list[str]
 
 def required_parkeys(context: str, client: Any) -> dict[str, list[str]] | list[str]:
     """The matching parameters of ``context``: from the cached rules, else the server."""
-    from ..client.contexts import load_context
+    from ...client.contexts import load_context
 
     try:
         return load_context(context).get_required_parkeys()
