@@ -14,9 +14,10 @@ import os
 import sys
 from typing import Any
 
-from ...client import selection
+from ...client.selection import all_pmaps, select_contexts
 from ...rules.errors import CrdsError
 from ..common import FATAL, count, log, server_required
+from ..context_switches import add_context_arguments, context_selection, observatory_of_args
 from . import datasets, files, tpns
 
 #: The calibration package whose version names the build context of each observatory.
@@ -24,7 +25,7 @@ CAL_PACKAGES = {"jwst": "jwst", "roman": "romancal", "hst": "caldp"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    selection.add_arguments(parser, stats=False)  # the shared --stats times the run
+    add_context_arguments(parser, stats=False)  # the shared --stats times the run
     parser.add_argument("--status", action="store_true", help="short key = value status listing")
     parser.add_argument("--config", action="store_true", help="full configuration listing")
     parser.add_argument("--operational-context", "--latest-context", action="store_true",
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     if datasets.run_dataset_listing(args) == FATAL:
         return FATAL
-    observatory = selection.observatory_of_args(args)
+    observatory = observatory_of_args(args)
     with RpcClient(server_url(observatory)) as client:
         info = fetch_server_info(observatory, client, save=True)
         needs_server = args.build_context or args.remote_context or (
@@ -76,9 +77,9 @@ def _contexts_and_files(args: argparse.Namespace, info: dict[str, Any], client: 
     showing = args.cat is not None or bool(args.tpns)  # a bare --tpns leaves lists alone
     needs_contexts = (args.resolve_contexts or args.mappings or args.references
                       or args.required_parkeys)
-    contexts = selection.select_contexts(args, info, client) if needs_contexts else []
+    contexts = select_contexts(context_selection(args), info, client) if needs_contexts else []
     if args.all and contexts:
-        contexts = selection.all_pmaps(info)  # --all: the contexts are the .pmaps
+        contexts = all_pmaps(info)  # --all: the contexts are the .pmaps
     if args.resolve_contexts:
         for name in contexts:
             _out(name)

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...client import selection
+from ...client.selection import select_contexts
 from ..common import FATAL, log, log_summary, server_required
+from ..context_switches import add_context_arguments, context_selection, observatory_of_args
 from .datasets import DatasetSources
 
 INFO_FIELDS = ["size", "rejected", "blacklisted", "state", "sha1sum"]
@@ -19,7 +20,7 @@ GOOD_STATES = ("archived", "operational", "delivered", "latest")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    selection.add_arguments(parser)
+    add_context_arguments(parser)
     parser.add_argument("--files", nargs="*", metavar="FILE",
                         help="explicit mappings or references to fetch (names only)")
     parser.add_argument("--fetch-references", action="store_true",
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         log.info("Scanning %s for stale file locks...", root)
         log.info("Cleared %d stale file lock(s) from cache.", clear_locks(root))
         return 0
-    observatory = selection.observatory_of_args(args)
+    observatory = observatory_of_args(args)
     if args.repair_files:
         args.check_files = True
     if args.purge_rejected or args.purge_blacklisted:
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         from ...cache.organize import organize
 
         organize(observatory, args.organize, delete_junk=args.organize_delete_junk)
-    has_contexts = args.contexts is not None or selection.wants_server_list(args)
+    has_contexts = context_selection(args).names_contexts
     if (args.dataset_files is not None or args.dataset_ids is not None) and not has_contexts:
         log.error("Specify --contexts (or --all, --range, ...) to sync --dataset-files or "
                   "--dataset-ids.")
@@ -311,8 +312,8 @@ class Syncer(DatasetSources):
         contexts: list[str] = []
         mappings: list[str] = []
         references: list[str] = []
-        if args.contexts is not None or selection.wants_server_list(args):
-            contexts = selection.select_contexts(args, info, client)
+        if context_selection(args).names_contexts:
+            contexts = select_contexts(context_selection(args), info, client)
             for context in contexts:
                 for name in client.call("get_mapping_names", context):
                     if name not in mappings:

@@ -7,7 +7,7 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ...client import selection
+from ...client.selection import all_pmaps
 from ..common import log
 
 
@@ -116,7 +116,7 @@ class DatasetSources:
                 return []
 
         with ThreadPoolExecutor(max(1, getattr(args, "jobs", 4) or 1)) as pool:
-            for names in pool.map(named, selection.all_pmaps(self.info)):
+            for names in pool.map(named, all_pmaps(self.info)):
                 catalog.difference_update(names)
         log.info("Including %d orphan references", len(catalog))
         return sorted(catalog)
