@@ -1,4 +1,4 @@
-"""The dataset options of ``list`` (opencrds.tools.list_datasets) against a live server,
+"""The dataset options of ``list`` (opencrds.tools.list.datasets) against a live server,
 compared line for line with ``crds list`` 14.0.3 against the same server."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from server_helpers import Server, run_crds, shared_data_dir
 
-from opencrds.client import selection
 from opencrds.tools.common import restore_logging, setup_logging
-from opencrds.tools.list_datasets import add_dataset_arguments, run_dataset_listing
+from opencrds.tools.context_switches import add_context_arguments
+from opencrds.tools.list.datasets import add_dataset_arguments, run_dataset_listing
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
@@ -43,7 +43,7 @@ def online(datasets_server: Server, crds_env: Path, monkeypatch: pytest.MonkeyPa
 
 def listing(*argv: str) -> int | None:
     parser = argparse.ArgumentParser()
-    selection.add_arguments(parser)
+    add_context_arguments(parser)
     add_dataset_arguments(parser)
     setup_logging(0)
     try:

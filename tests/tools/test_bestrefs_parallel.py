@@ -71,7 +71,7 @@ def test_forced_progress_bar_keeps_results(crds_cache: Path, batch: Path) -> Non
 
 
 def test_progress_only_for_large_batches_on_terminals(monkeypatch: pytest.MonkeyPatch) -> None:
-    from opencrds.tools import bestrefs_parallel
+    from opencrds.tools.bestrefs import parallel as bestrefs_parallel
 
     assert bestrefs_parallel.want_progress(True, 1) is True
     assert bestrefs_parallel.want_progress(False, 10**6) is False

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from opencrds.tools import bestrefs_args, bestrefs_report, bestrefs_sources
-from opencrds.tools.bestrefs_compare import Outcome, Processor, Settings, instrument_of
-from opencrds.tools.bestrefs_contexts import resolve_context
-from opencrds.tools.bestrefs_tracking import ErrorTracker, display_id
+from opencrds.tools.bestrefs import args as bestrefs_args
+from opencrds.tools.bestrefs import report as bestrefs_report
+from opencrds.tools.bestrefs import sources as bestrefs_sources
+from opencrds.tools.bestrefs.compare import Outcome, Processor, Settings, instrument_of
+from opencrds.tools.bestrefs.contexts import resolve_context
+from opencrds.tools.bestrefs.tracking import ErrorTracker, display_id
 from opencrds.tools.common import ToolError, restore_logging, setup_logging
 
 

@@ -4,11 +4,55 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
+from typing import ParamSpec, TypeVar
 
 BRANCHES = {"mappings": "MAP", "references": "REF", "config": "CFG", "pickles": "PICKLE"}
 DEFAULT_CACHE = "/grp/crds/cache"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+#: CRDS_* settings that replace the environment's for the current thread or task.
+_overrides: ContextVar[Mapping[str, str]] = ContextVar(
+    "opencrds_cache_overrides", default=MappingProxyType({}))
+
+
+@contextmanager
+def cache_overrides(values: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, the cache reads ``values`` (``{"CRDS_READONLY_CACHE": "1"}``) instead
+    of those variables of ``os.environ``, in this thread or task only: a library caller
+    configures one run without writing the process environment."""
+    token = _overrides.set({**_overrides.get(), **values})
+    try:
+        yield
+    finally:
+        _overrides.reset(token)
+
+
+def carrying_overrides(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` made to run with the caller's ``cache_overrides`` (for worker threads)."""
+    overrides = _overrides.get()
+
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        token = _overrides.set(overrides)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _overrides.reset(token)
+
+    return run
+
+
+def cache_environ() -> Mapping[str, str]:
+    """``os.environ`` with the current ``cache_overrides`` applied."""
+    overrides = _overrides.get()
+    return ChainMap(dict(overrides), os.environ) if overrides else os.environ
 
 
 def _env(environ: Mapping[str, str], name: str) -> str | None:
@@ -19,7 +63,7 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
 def branch_dir(branch: str, observatory: str, environ: Mapping[str, str] | None = None) -> Path:
     """The directory of ``branch`` ('mappings', 'references', 'config', 'pickles') for
     ``observatory``, by the first of the CRDS variables that is set."""
-    env = os.environ if environ is None else environ
+    env = cache_environ() if environ is None else environ
     tag = BRANCHES[branch]
     if value := _env(env, f"CRDS_{tag}PATH_SINGLE"):
         return Path(value)
@@ -78,7 +122,7 @@ HST_LINKS = {"acs": "jref", "wfc3": "iref", "stis": "oref", "cos": "lref", "nicm
 
 def env_flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
     """A CRDS boolean variable (``1/true/yes/t/on`` in any case)."""
-    env = os.environ if environ is None else environ
+    env = cache_environ() if environ is None else environ
     return env.get(name, "").strip().lower() in _TRUE
 
 
@@ -105,7 +149,7 @@ def subdir_mode(observatory: str, environ: Mapping[str, str] | None = None) -> s
     A missing file is created (unless the cache is read-only): ``flat`` when the references
     directory holds more than 20 entries, else ``instrument``.
     """
-    env = os.environ if environ is None else environ
+    env = cache_environ() if environ is None else environ
     if any(env.get(f"CRDS_{tag}PATH_SINGLE") for tag in ("REF",)):
         return "flat"
     path = branch_dir("config", observatory, env) / "ref_cache_subdir_mode"

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..cache.paths import mapping_candidates
+from ..cache.paths import cache_environ, mapping_candidates
 from ..rules.errors import MappingError
 from ..rules.loader import MappingLoader
 from ..rules.mappings import BaseMapping
@@ -30,7 +30,7 @@ class CacheTextSource:
                  extra_dirs: tuple[Path, ...] = ()) -> None:
         self.root = root
         self.extra_dirs = extra_dirs
-        self.environ = dict(os.environ) if root is None else None
+        self.environ = dict(cache_environ()) if root is None else None
 
     def candidates(self, name: str) -> list[Path]:
         base = os.path.basename(name)
@@ -63,7 +63,8 @@ def get_loader(cache: str | os.PathLike[str] | None = None, *, ignore_checksum: 
     if cache is not None:
         where: Any = str(Path(cache).resolve())
     else:
-        where = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CRDS_")))
+        where = tuple(sorted((k, v) for k, v in cache_environ().items()
+                             if k.startswith("CRDS_")))
     key = (where, extra_dirs, ignore)
     with _lock:
         loader = _loaders.get(key)

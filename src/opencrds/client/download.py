@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from ..cache.locking import FileLock, LockTimeout
-from ..cache.paths import env_flag_default, file_path, readonly
+from ..cache.paths import carrying_overrides, env_flag_default, file_path, readonly
 from ..cache.storage import (
     CrdsDownloadError,
     ReadonlyCacheError,
@@ -218,7 +218,7 @@ class Downloader:
             todo = self._fetch_bundled(wanted, paths, one, ignore_cache, jobs, progress)
         if jobs > 1 and len(todo) > 1:
             with ThreadPoolExecutor(jobs) as pool:
-                list(pool.map(one, todo))
+                list(pool.map(carrying_overrides(one), todo))
         else:
             for name in todo:
                 one(name)
@@ -255,8 +255,8 @@ class Downloader:
         groups = _groups(needed, sizes, count, self.bundle_max_names)
         if len(groups) > 1:
             with ThreadPoolExecutor(min(len(groups), max(1, jobs))) as pool:
-                results = list(pool.map(
-                    lambda group: self._fetch_bundle(group, ignore_cache, progress), groups))
+                results = list(pool.map(carrying_overrides(
+                    lambda group: self._fetch_bundle(group, ignore_cache, progress)), groups))
         else:
             results = [self._fetch_bundle(groups[0], ignore_cache, progress)]
         for result in results:

@@ -1,11 +1,17 @@
-"""Context selection shared by ``sync`` and ``list`` (TOOLS.md §1.3) and the observatory
-choice of a command (§1.6)."""
+"""Context selection shared by ``sync``, ``list`` and ``matches`` (TOOLS.md §1.3) and the
+observatory a run works on (§1.6).
+
+A :class:`ContextSelection` says which contexts are wanted (named ones, or a part of the
+server's list of .pmaps); :func:`select_contexts` turns it into literal mapping names. The
+command-line switches that fill it are in ``opencrds.tools.context_switches``.
+"""
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..rules.errors import CrdsError
@@ -18,41 +24,46 @@ class ServerRequired(CrdsError):
     """The command needs a live server and there is none."""
 
 
-def add_arguments(parser: argparse.ArgumentParser, *, stats: bool = True) -> None:
-    """The observatory switches and the mutually exclusive context switches (and ``--stats``
-    of the command's own, unless ``stats`` is False: then the shared one applies)."""
-    obs = parser.add_argument_group("observatory")
-    obs.add_argument("-H", "--hst", dest="observatory", action="store_const", const="hst",
-                     help="work on HST")
-    obs.add_argument("-J", "--jwst", dest="observatory", action="store_const", const="jwst",
-                     help="work on JWST")
-    obs.add_argument("--roman", dest="observatory", action="store_const", const="roman",
-                     help="work on Roman")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--contexts", nargs="*", metavar="CONTEXT",
-                       help="contexts or specifiers (jwst-edit, hst-2018-01-21T12:32:05, ...)")
-    group.add_argument("--range", metavar="MIN:MAX", help="every <obs>_NNNN.pmap with MIN<=N<=MAX")
-    group.add_argument("--all", action="store_true", help="every .pmap the server knows")
-    group.add_argument("--last", "--last-n-contexts", dest="last", type=int, metavar="N",
-                       help="the last N .pmaps")
-    group.add_argument("--up-to-context", metavar="CONTEXT", help="all .pmaps up to CONTEXT")
-    group.add_argument("--after-context", metavar="CONTEXT", help="all .pmaps from CONTEXT on")
-    parser.add_argument("-R", "--readonly-cache", action="store_true",
-                        help="never write the cache (same as CRDS_READONLY_CACHE=1)")
-    if stats:
-        parser.add_argument("--stats", action="store_true",
-                            help="print timing statistics at the end")
+@dataclass(frozen=True)
+class ContextSelection:
+    """Which contexts to work on: at most one of the fields is set.
+
+    ``contexts`` are names or specifiers (``jwst-edit``, ``hst-2018-01-21T12:32:05``); an empty
+    tuple or None means the observatory's default context. The others pick from the server's
+    .pmaps: ``range`` ``MIN:MAX`` serial numbers, ``all`` (every mapping), the ``last`` N, all
+    ``up_to_context`` or ``after_context`` a context (inclusive).
+    """
+
+    contexts: tuple[str, ...] | None = None
+    range: str | None = None
+    all: bool = False
+    last: int | None = None
+    up_to_context: str | None = None
+    after_context: str | None = None
+
+    @property
+    def wants_server_list(self) -> bool:
+        """True when the selection picks from the server's list of .pmaps."""
+        return bool(self.all or self.range or self.last or self.up_to_context
+                    or self.after_context)
+
+    @property
+    def names_contexts(self) -> bool:
+        """True when contexts are named or picked from the server (not only the default)."""
+        return self.contexts is not None or self.wants_server_list
 
 
-def observatory_of_args(args: argparse.Namespace) -> str:
-    """Flags, then the observatory of a named context (``--contexts``, else ``CRDS_CONTEXT``),
-    then CRDS_OBSERVATORY, then a name in CRDS_SERVER_URL, then names of files."""
-    if getattr(args, "observatory", None):
-        return str(args.observatory)
+def observatory_for(observatory: str | None, contexts: Sequence[str] | None = None,
+                    files: Iterable[str] | None = None) -> str:
+    """The observatory a run works on: ``observatory`` when given, else that of a named
+    context (``contexts``, else ``CRDS_CONTEXT``), then CRDS_OBSERVATORY, then a name in
+    CRDS_SERVER_URL, then the names of ``contexts`` and ``files``."""
+    if observatory:
+        return str(observatory)
     from .serverinfo import default_observatory
     from .specifiers import observatory_of_spec
 
-    for spec in [*(getattr(args, "contexts", None) or []), os.environ.get("CRDS_CONTEXT")]:
+    for spec in [*(contexts or []), os.environ.get("CRDS_CONTEXT")]:
         if named := observatory_of_spec(spec):
             return named
 
@@ -61,42 +72,38 @@ def observatory_of_args(args: argparse.Namespace) -> str:
     if os.environ.get("CRDS_OBSERVATORY") or any(
             o in os.environ.get("CRDS_SERVER_URL", "") for o in registered_observatories()):
         return default_observatory()
-    for name in [*(getattr(args, "contexts", None) or []), *(getattr(args, "files", None) or [])]:
+    for name in [*(contexts or []), *(files or [])]:
         for obs in registered_observatories():
             if os.path.basename(name).startswith(obs):
                 return obs
     return default_observatory()
 
 
-def wants_server_list(args: argparse.Namespace) -> bool:
-    return bool(args.all or args.range or args.last or args.up_to_context or args.after_context)
-
-
 def _pmaps(info: dict[str, Any]) -> list[str]:
     return sorted((m for m in info.get("mappings", []) if m.endswith(".pmap")), key=name_serial)
 
 
-def select_contexts(args: argparse.Namespace, info: dict[str, Any],
+def select_contexts(selection: ContextSelection, info: dict[str, Any],
                     client: RpcClient | None) -> list[str]:
-    """The literal mapping names the switches select, sorted."""
-    if wants_server_list(args):
+    """The literal mapping names ``selection`` picks, sorted."""
+    if selection.wants_server_list:
         if not info.get("connected"):
             raise ServerRequired("Required server connection unavailable.")
         pmaps = _pmaps(info)
-        if args.all:
+        if selection.all:
             return sorted(info.get("mappings", []))
-        if args.range:
-            match = re.fullmatch(r"(\d+):(\d+)", args.range)
+        if selection.range:
+            match = re.fullmatch(r"(\d+):(\d+)", selection.range)
             if not match or int(match[1]) > int(match[2]):
-                raise CrdsError(f"Invalid --range {args.range!r}; use MIN:MAX")
+                raise CrdsError(f"Invalid --range {selection.range!r}; use MIN:MAX")
             low, high = int(match[1]), int(match[2])
             return [p for p in pmaps if low <= name_serial(p) <= high]
-        if args.last:
-            return pmaps[-args.last:]
-        edge = resolve(args.up_to_context or args.after_context, info, client)
+        if selection.last:
+            return pmaps[-selection.last:]
+        edge = resolve(selection.up_to_context or selection.after_context, info, client)
         index = pmaps.index(edge)
-        return pmaps[:index + 1] if args.up_to_context else pmaps[index:]
-    specs = args.contexts if args.contexts else [default_context_spec(info["observatory"])]
+        return pmaps[:index + 1] if selection.up_to_context else pmaps[index:]
+    specs = selection.contexts or [default_context_spec(info["observatory"])]
     expanded = [item for spec in specs for item in expand_all(spec, info, client)]
     return sorted(resolve(spec, info, client) for spec in expanded)
 

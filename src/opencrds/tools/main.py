@@ -1,7 +1,8 @@
 """The ``opencrds`` command: ``opencrds [shared options] COMMAND [options]``.
 
-Each command is a module exposing ``add_arguments(parser)`` and ``run(args) -> int``. Only the
-module of the command being run is imported, so ``opencrds --help`` stays fast.
+Each command is a module (or a package of modules) exposing ``add_arguments(parser)`` and
+``run(args) -> int``. Only the module of the command being run is imported, so
+``opencrds --help`` stays fast.
 
 Exit status: the command's own (bestrefs: 0 or 1); 2 for a usage error (unknown command, bad
 option); 1 when a command stops on an error, printed as one ``CRDS - ERROR -`` line on stderr
@@ -18,8 +19,9 @@ from collections.abc import Sequence
 
 from .switches import add_shared_arguments, run_with_switches, valued_switches
 
-#: command name -> (module, one-line summary). To add a command, write the module in
-#: ``opencrds/tools/`` and list it here. Still to come (ARCHITECTURE.md): submit.
+#: command name -> (module, one-line summary). To add a command, write the module (or, for
+#: more than one module, a package) in ``opencrds/tools/`` and list it here. Still to come
+#: (ARCHITECTURE.md): submit.
 COMMANDS: dict[str, tuple[str, str]] = {
     "bestrefs": ("opencrds.tools.bestrefs",
                  "compute best references for dataset headers under a context"),

@@ -15,18 +15,19 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from ..client import selection
+from ..client.selection import ServerRequired, select_contexts
 from ..client.wordlists import expand_words
 from ..rules.errors import CrdsError
 from ..rules.matches import MatchPath
 from .common import ToolError, count, log, server_required
+from .context_switches import add_context_arguments, context_selection, observatory_of_args
 
 NO_DATASET_SERVER = "dataset ids need a server with dataset headers"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``opencrds matches``."""
-    selection.add_arguments(parser)
+    add_context_arguments(parser)
     parser.add_argument("--include-orphans", action="store_true",
                         help="accepted for compatibility: orphan references match no rule")
     parser.add_argument("--files", nargs="+", metavar="REF", default=[],
@@ -90,7 +91,7 @@ def _contexts(args: argparse.Namespace, observatory: str,
     from ..client.specifiers import is_literal
 
     literal = args.contexts and all(is_literal(c) for c in args.contexts)
-    if literal and not need_server and not selection.wants_server_list(args):
+    if literal and not need_server and not context_selection(args).wants_server_list:
         return sorted(c.removeprefix("crds://") for c in args.contexts), {}, None
     from ..client.rpc import RpcClient, server_url
     from ..client.serverinfo import fetch_server_info
@@ -98,8 +99,9 @@ def _contexts(args: argparse.Namespace, observatory: str,
     client = RpcClient(server_url(observatory))
     try:
         info = fetch_server_info(observatory, client)
-        contexts = selection.select_contexts(args, info, client)
-        if not args.contexts and not selection.wants_server_list(args) and len(contexts) == 1:
+        chosen = context_selection(args)
+        contexts = select_contexts(chosen, info, client)
+        if not args.contexts and not chosen.wants_server_list and len(contexts) == 1:
             from ..client.specifiers import default_context_spec
 
             log.info("Symbolic context %r resolves to %r", default_context_spec(observatory),
@@ -118,10 +120,10 @@ def run(args: argparse.Namespace) -> int:
         log.error("Specify --files to dump reference match cases or --datasets to dump "
                   "dataset matching parameters.")
         return 1
-    observatory = selection.observatory_of_args(args)
+    observatory = observatory_of_args(args)
     try:
         contexts, info, client = _contexts(args, observatory, datasets_mode)
-    except selection.ServerRequired:
+    except ServerRequired:
         from ..client.rpc import server_url
 
         return server_required(server_url(observatory))

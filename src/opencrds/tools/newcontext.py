@@ -2,7 +2,7 @@
 
 ``opencrds newcontext OLD_PMAP NEW_RMAP...``: for each rmap, the imap of its instrument gets
 the rmap for its type (``<instr>_<type>_n/a`` sets the type to N/A); the pmap gets the new
-imaps. New names are the next free serials (naming.next_mapping_name) among the cache's
+imaps (``opencrds.rules.derive``). New names are the next free serials among the cache's
 mappings and the output directory. Each bad rmap gives one ERROR; the exit status is the
 error count.
 """
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from ..cache.paths import mapping_candidates
-from ..rules.edit import derived_text, set_context_entry
+from ..rules.derive import Failure, RmapSlot, derive_context, is_not_applicable, rmap_slot
 from ..rules.naming import next_mapping_name
 from ..rules.parser import ParsedMapping, parse_mapping_text
 from .checksum import read_text
@@ -58,56 +58,39 @@ def _load(name: str, cache: str | None, output_dir: str) -> ParsedMapping:
     return parse_mapping_text(read_text(path), os.path.basename(path))
 
 
-def _rmap_slot(rmap: str) -> tuple[str, str, str]:
-    """(instrument, filekind, value) for a new rmap argument."""
-    base = os.path.basename(rmap)
-    if rmap.lower().endswith("_n/a"):
-        parts = rmap[: -len("_n/a")].lower().split("_")
-        if len(parts) not in (2, 3):
-            raise ValueError(f"'{rmap}' is not <instr>_<type>_n/a")
-        return parts[-2], parts[-1], "N/A"
-    header = parse_mapping_text(read_text(rmap), base).header
-    return str(header["instrument"]).lower(), str(header["filekind"]).lower(), base
+def _slot(rmap: str) -> RmapSlot | Exception:
+    """The slot of a new rmap argument (its file read here), or why there is none."""
+    try:
+        if is_not_applicable(rmap):
+            return rmap_slot(rmap)
+        return rmap_slot(os.path.basename(rmap), read_text(rmap))
+    except Exception as exc:  # reported as a failure of this rmap
+        return exc
 
 
 def new_context(old_pmap: str, rmaps: list[str], output_dir: str = ".",
                 cache: str | None = None) -> list[str]:
     """Write the new imaps and pmap; return their paths (pmap last)."""
     pmap = _load(old_pmap, cache, output_dir)
-    imaps: dict[str, tuple[ParsedMapping, str]] = {}  # instrument -> (new imap, new path)
-    for rmap in sorted(rmaps):
-        try:
-            instrument, filekind, value = _rmap_slot(rmap)
-            if instrument not in imaps:
-                imap_name = next((v for k, v in pmap.selector.items()
-                                  if str(k).lower() == instrument), None)
-                if imap_name is None:
-                    raise ValueError(f"instrument '{instrument}' is not in '{pmap.filename}'")
-                imap = _load(imap_name, cache, output_dir)
-                new_name = os.path.basename(next_mapping_name(
-                    imap.filename, _existing(imap.filename, cache, output_dir)))
-                imaps[instrument] = imap, os.path.join(output_dir, new_name)
-            imap, path = imaps[instrument]
-            updated, old = set_context_entry(imap, filekind, value)
-            imaps[instrument] = updated, path
-            log.info("Replaced '%s' with '%s' for '%s' in '%s' producing '%s'",
-                     old, value, filekind, imap.filename, path)
-        except Exception as exc:
-            log.error("Failed adding '%s' : %s", rmap, one_line(exc))
-    name = os.path.basename(next_mapping_name(pmap.filename,
-                                              _existing(pmap.filename, cache, output_dir)))
-    pmap_path = os.path.join(output_dir, name)
-    new_pmap = pmap
-    for instrument, (_imap, path) in sorted(imaps.items()):
-        new_pmap, old = set_context_entry(new_pmap, instrument, os.path.basename(path))
-        log.info("Replaced '%s' with '%s' for '%s' in '%s' producing '%s'",
-                 old, path, instrument.upper(), pmap.filename, pmap_path)
-    written = [(new_pmap, pmap_path)] + [imaps[i] for i in sorted(imaps)]
-    for mapping, path in written:
-        name = os.path.basename(path)
-        log.info("Adjusting name '%s' derived_from '%s' in '%s'", name, mapping.filename, path)
-        write_text_atomic(path, derived_text(mapping, mapping.filename, name))
-    return [path for _, path in written]
+    derived = derive_context(pmap, [(rmap, _slot(rmap)) for rmap in sorted(rmaps)],
+                             lambda name: _load(name, cache, output_dir),
+                             lambda name: os.path.basename(next_mapping_name(
+                                 name, _existing(name, cache, output_dir))))
+    for step in derived.steps:
+        if isinstance(step, Failure):
+            log.error("Failed adding '%s' : %s", step.rmap, one_line(step.error))
+        else:
+            new = os.path.join(output_dir, step.new) if step.new_is_derived else step.new
+            log.info("Replaced '%s' with '%s' for '%s' in '%s' producing '%s'", step.old, new,
+                     step.key, step.mapping, os.path.join(output_dir, step.producing))
+    paths = []
+    for mapping in derived.mappings:
+        path = os.path.join(output_dir, mapping.name)
+        log.info("Adjusting name '%s' derived_from '%s' in '%s'", mapping.name,
+                 mapping.derived_from, path)
+        write_text_atomic(path, mapping.text)
+        paths.append(path)
+    return paths
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from ..client.catalog_db import (
 from ..client.serverinfo import default_observatory
 from ..rules.errors import CrdsError
 from .common import count, log
+from .switches import add_observatory_switches
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,13 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the column names of each TABLE")
     parser.add_argument("-p", "--list-database-path", action="store_true",
                         help="print the path of the local SQLite database file")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("-H", "--hst", dest="observatory", action="store_const", const="hst",
-                       help="use the HST catalog")
-    group.add_argument("-J", "--jwst", dest="observatory", action="store_const", const="jwst",
-                       help="use the JWST catalog")
-    group.add_argument("--roman", dest="observatory", action="store_const", const="roman",
-                       help="use the Roman catalog")
+    add_observatory_switches(parser.add_mutually_exclusive_group().add_argument,
+                             lambda switch: f"use the {switch.label} catalog")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,12 +13,38 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .. import __version__
 
-#: observatory switch -> observatory name
-_OBSERVATORY_FLAGS = {("-H", "--hst"): "hst", ("-J", "--jwst"): "jwst", ("--roman",): "roman"}
+
+@dataclass(frozen=True)
+class ObservatorySwitch:
+    """A switch that names the observatory: its flags, the observatory and how help names it."""
+
+    flags: tuple[str, ...]
+    observatory: str
+    label: str
+
+
+#: The observatory switches, the one definition every command uses.
+OBSERVATORY_SWITCHES = (ObservatorySwitch(("-H", "--hst"), "hst", "HST"),
+                        ObservatorySwitch(("-J", "--jwst"), "jwst", "JWST"),
+                        ObservatorySwitch(("--roman",), "roman", "Roman"))
+
+
+def add_observatory_switches(add_argument: Callable[..., Any],
+                             describe: Callable[[ObservatorySwitch], str], *,
+                             short: bool = True) -> None:
+    """Add the observatory switches (``dest="observatory"``) with ``add_argument`` (of a
+    parser, an argument group or a mutually exclusive group); ``describe`` words each help;
+    ``short=False`` leaves out the one-letter flags (``-H``, ``-J``)."""
+    for switch in OBSERVATORY_SWITCHES:
+        flags = [flag for flag in switch.flags if short or flag.startswith("--")]
+        add_argument(*flags, dest="observatory", action="store_const",
+                     const=switch.observatory, help=describe(switch))
 
 
 def add_shared_arguments(parser: argparse.ArgumentParser, *, in_command: bool = False) -> None:
@@ -54,9 +80,8 @@ def add_shared_arguments(parser: argparse.ArgumentParser, *, in_command: bool = 
         help="never write the cache (same as CRDS_READONLY_CACHE=1)")
     add("--stats", action="store_true", default=False,
         help="log the elapsed time of the command at the end")
-    for flags, name in _OBSERVATORY_FLAGS.items():
-        add(*flags, dest="observatory", action="store_const", const=name,
-            help=f"use {name.upper()} conventions when the observatory is not evident")
+    add_observatory_switches(add, lambda switch: f"use {switch.observatory.upper()} "
+                                                 "conventions when the observatory is not evident")
     add("-V", "--version", action="version", version=f"opencrds {__version__}",
         help="print the version and exit")
 

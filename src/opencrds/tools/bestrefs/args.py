@@ -6,8 +6,9 @@ import argparse
 import os
 from collections.abc import Iterable
 
-from ..client.wordlists import expand_words
-from .common import ToolError
+from ...client.wordlists import expand_words
+from ..common import ToolError
+from ..switches import add_observatory_switches
 
 #: Sources that only a CRDS server can supply (TOOLS.md §2.1 "Needs a server").
 SERVER_SOURCES = ("datasets", "instruments", "all_instruments", "diffs_only", "affected_datasets")
@@ -38,10 +39,8 @@ def _add_context_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--cache", metavar="DIR",
         help="root of a CRDS cache (default: $CRDS_PATH and the other CRDS_* variables)")
-    for flag, obs in (("--hst", "hst"), ("--jwst", "jwst"), ("--roman", "roman")):
-        short = {"hst": ["-H"], "jwst": ["-J"], "roman": []}[obs]
-        group.add_argument(*short, flag, dest="observatory", action="store_const", const=obs,
-                           help=f"observatory {obs} (only for a default or symbolic context)")
+    add_observatory_switches(group.add_argument, lambda switch: (
+        f"observatory {switch.observatory} (only for a default or symbolic context)"))
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import argparse
 
-from ..certify import CertifyOptions, certify_files
-from .common import count, log_summary
+from ...certify import CertifyOptions, certify_files
+from ..common import count, log_summary
+from ..switches import add_observatory_switches
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``opencrds certify``."""
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="references or mappings (bare name = current directory)")
-    obs = parser.add_mutually_exclusive_group()
-    for name in ("hst", "jwst", "roman"):
-        obs.add_argument(f"--{name}", dest="observatory", action="store_const", const=name,
-                         help=f"files belong to {name.upper()}")
+    add_observatory_switches(parser.add_mutually_exclusive_group().add_argument,
+                             lambda switch: f"files belong to {switch.observatory.upper()}",
+                             short=False)
     parser.add_argument("-x", "--comparison-context", "--context", dest="comparison_context",
                         metavar="CTX", help="context to compare with (default: operational)")
     parser.add_argument("-y", "--comparison-reference", metavar="REF",
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Certify every file; return the error count."""
     if getattr(args, "coverage", False):
-        from .certify_coverage import run_coverage
+        from .coverage import run_coverage
 
         return run_coverage(args)
     options = CertifyOptions(

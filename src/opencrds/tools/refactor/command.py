@@ -3,7 +3,7 @@
 ``opencrds refactor insert|replace|delete OLD_RMAP NEW_RMAP REFERENCE...``. Like CRDS, the new
 rmap gets ``derived_from`` = the old basename and a fresh sha1sum; its ``name`` is kept unless
 ``--set-name`` is given. A Match value the type's ``_ld.tpn`` does not allow is refused with
-crds's message (:mod:`.refactor_values`); a new one-parameter match key is written bare, as
+crds's message (:mod:`.values`); a new one-parameter match key is written bare, as
 crds writes it. Each bad reference gives one ERROR and the others are still checked; with
 any error nothing is written (as CRDS). The summary lines follow; the exit status is the
 error count.
@@ -15,12 +15,12 @@ import argparse
 import os
 from typing import Any
 
-from ..rules.edit import delete_references, derived_text, insert_reference
-from ..rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
-from .checksum import local_path, read_text
-from .common import count, log, log_summary, one_line
-from .output import write_text_atomic
-from .refactor_values import ValueRefused, check_values
+from ...rules.edit import delete_references, derived_text, insert_reference
+from ...rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
+from ..checksum import local_path, read_text
+from ..common import count, log, log_summary, one_line
+from ..output import write_text_atomic
+from .values import ValueRefused, check_values
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def loaded_rmap(parsed: ParsedMapping) -> Any:
     """The rmap object of ``parsed`` (its header and parameters; the checksum is not checked)."""
-    from ..client.contexts import get_loader
+    from ...client.contexts import get_loader
 
     return get_loader(ignore_checksum=True).from_text(parsed.text, parsed.filename)
 
@@ -46,7 +46,7 @@ def loaded_rmap(parsed: ParsedMapping) -> Any:
 def matching_header(parsed: ParsedMapping, header: dict[str, Any]) -> dict[str, Any]:
     """The reference header as the rmap matches it: conditioned, with irrelevant parameters
     (``parkey_relevance``) set to N/A. The USEAFTER keywords are kept."""
-    from ..rules.values import condition_header
+    from ...rules.values import condition_header
 
     rmap = loaded_rmap(parsed)
     conditioned = condition_header(header)
@@ -57,7 +57,7 @@ def matching_header(parsed: ParsedMapping, header: dict[str, Any]) -> dict[str, 
 
 def _apply(parsed: ParsedMapping, operation: str, reference: str) -> ParsedMapping:
     """One operation on ``parsed`` for one reference."""
-    from ..io import read_header
+    from ...io import read_header
 
     base = os.path.basename(reference)
     if operation == "delete":

@@ -13,9 +13,11 @@ import pprint
 import sys
 from typing import Any
 
-from ..client import datasets, selection
-from ..rules.errors import CrdsError
-from .common import FATAL, connected_server_info, log
+from ...client import datasets
+from ...client.selection import select_contexts
+from ...rules.errors import CrdsError
+from ..common import FATAL, connected_server_info, log
+from ..context_switches import context_selection, observatory_of_args
 
 #: Matching parameters that select among rmaps rather than describe a dataset (HST imaps).
 NOT_DATASET_KEYS = frozenset({"REFTYPE"})
@@ -50,15 +52,15 @@ def run_dataset_listing(args: argparse.Namespace) -> int | None:
     None when no dataset option was given."""
     if not wants_datasets(args):
         return None
-    from ..client.rpc import RpcClient, server_url
+    from ...client.rpc import RpcClient, server_url
 
-    observatory = selection.observatory_of_args(args)
+    observatory = observatory_of_args(args)
     with RpcClient(server_url(observatory)) as client:
         info = connected_server_info(observatory, client)
         if info is None:
             return FATAL
         try:
-            contexts = selection.select_contexts(args, info, client)
+            contexts = select_contexts(context_selection(args), info, client)
         except CrdsError as exc:
             log.error("%s", exc)
             return 1
@@ -109,7 +111,7 @@ def minimized(header: dict[str, Any], parkeys: dict[str, list[str]] | list[str]
 
 def required_parkeys(context: str, client: Any) -> dict[str, list[str]] | list[str]:
     """The matching parameters of ``context``: from the cached rules, else the server."""
-    from ..client.contexts import load_context
+    from ...client.contexts import load_context
 
     try:
         return load_context(context).get_required_parkeys()

@@ -9,9 +9,9 @@ products and written into HST FITS headers (``--update-bestrefs``).
 
 Messages go to stderr in the CRDS format, results to stdout; the closing lines are
 ``N errors`` / ``N warnings`` / ``N infos``; the exit status is 0 without errors, 1 with any.
-The modules ``bestrefs_*`` hold the parts: options (``_args``), contexts (``_contexts``),
-sources (``_sources``), lookup and comparison (``_compare``), running (``_parallel``), error
-tracking (``_tracking``), reports (``_report``) and header updates (``_update``).
+The other modules of this package hold the parts: options (``args``), contexts (``contexts``),
+sources (``sources``), lookup and comparison (``compare``), running (``parallel``), error
+tracking (``tracking``), reports (``report``) and header updates (``update``).
 """
 
 from __future__ import annotations
@@ -22,21 +22,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from . import bestrefs_report as report
-from .bestrefs_args import add_arguments as _add_arguments
-from .bestrefs_args import finish
-from .bestrefs_compare import Outcome, Processor, Settings
-from .bestrefs_contexts import bad_files, bad_rules_message, resolve_context
-from .bestrefs_parallel import run_batch, want_progress
-from .bestrefs_sources import (
+from ..common import ToolError, count, env_verbosity, log
+from . import report
+from .args import add_arguments as _add_arguments
+from .args import finish
+from .compare import Outcome, Processor, Settings
+from .contexts import bad_files, bad_rules_message, resolve_context
+from .parallel import run_batch, want_progress
+from .sources import (
     combine_parameter_files,
     make_sources,
     read_parameter_files,
     save_headers,
 )
-from .bestrefs_tracking import ErrorTracker, display_id
-from .bestrefs_update import update_files, update_headers
-from .common import ToolError, count, env_verbosity, log
+from .tracking import ErrorTracker, display_id
+from .update import update_files, update_headers
 
 _BAD_REFERENCE = "is bad. Use is not recommended,  results may not be scientifically valid."
 

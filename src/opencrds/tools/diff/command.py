@@ -13,10 +13,10 @@ import argparse
 import os
 import sys
 
-from ..cache.paths import mapping_candidates
-from ..rules.naming import is_mapping
-from .common import FATAL, ToolError, count, log, one_line
-from .diff_report import MappingDiffer, all_new_files, cache_loader, make_loader, sync_files
+from ...cache.paths import mapping_candidates
+from ...rules.naming import is_mapping
+from ..common import FATAL, ToolError, count, log, one_line
+from .report import MappingDiffer, all_new_files, cache_loader, make_loader, sync_files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +93,7 @@ def _paths(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _diff_references(old: str, new: str) -> bool:
-    from ..io.filediff import diff_files
+    from ...io.filediff import diff_files
 
     result = diff_files(old, new)
     if not result.comparable:

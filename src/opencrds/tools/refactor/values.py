@@ -13,14 +13,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..cache.paths import env_flag
-from ..certify.context import CertifyOptions
-from ..certify.mappings import parameter_display, valid_values
-from ..certify.rmap_update import InsertError, check_match_values
-from ..rules.edit import useafter_key
-from ..rules.errors import CrdsError
-from ..rules.mappings import ReferenceMapping
-from ..rules.values import condition_value
+from ...cache.paths import env_flag
+from ...certify.context import CertifyOptions
+from ...certify.mappings import parameter_display, valid_values
+from ...certify.rmap_update import InsertError, check_match_values
+from ...rules.edit import useafter_key
+from ...rules.errors import CrdsError
+from ...rules.mappings import ReferenceMapping
+from ...rules.values import condition_value
 
 _EXEMPT = re.compile(r"^(NOT\b.*|BETWEEN\b.*|#.*)$", re.IGNORECASE)
 

@@ -36,7 +36,7 @@ def shown_header(header: Mapping[str, Any], instrument: str, from_file: bool) ->
     shown["INSTRUME"] = shown["META.INSTRUMENT.NAME"] = instrument
     if not from_file:
         return shown
-    from ..io.crossstrap import is_jwst_header
+    from ...io.crossstrap import is_jwst_header
 
     if not is_jwst_header(shown):
         return shown
@@ -51,7 +51,7 @@ def _fits_keywords() -> dict[str, str]:
     import json
     from importlib import resources
 
-    from ..observatories.keywords import jwst_datamodel_to_fits
+    from ...observatories.keywords import jwst_datamodel_to_fits
 
     table = resources.files("opencrds.io").joinpath("data", "jwst_header_synonyms.json")
     result = dict(jwst_datamodel_to_fits())

@@ -1,21 +1,26 @@
-"""What ``sync`` fetches beyond the rules: references that datasets need
-(``--dataset-files``, ``--dataset-ids``) and orphan references (``--include-orphans``)."""
+"""What a sync fetches beyond the rules: references that datasets need
+(``dataset_files``, ``dataset_ids``) and orphan references (``include_orphans``)."""
 
 from __future__ import annotations
 
-import argparse
+import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client import selection
-from .common import log
+from ..rules.errors import CrdsError
+from .selection import all_pmaps
+
+if TYPE_CHECKING:
+    from .sync import SyncOptions
+
+log = logging.getLogger("opencrds")
 
 
 class DatasetSources:
-    """Mixed into the syncer, which supplies ``args``, ``client``, ``info``, ``observatory``
-    and ``error(message, *values)``."""
+    """Mixed into the syncer, which supplies ``options``, ``client``, ``info``,
+    ``observatory`` and ``error(message, *values)``."""
 
-    args: argparse.Namespace
+    options: SyncOptions
     client: Any
     info: dict[str, Any]
     observatory: str
@@ -24,18 +29,17 @@ class DatasetSources:
         raise NotImplementedError
 
     def has_datasets(self) -> bool:
-        return self.args.dataset_files is not None or self.args.dataset_ids is not None
+        return self.options.dataset_files is not None or self.options.dataset_ids is not None
 
     def dataset_headers(self, contexts: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """{context: {dataset: header}} for --dataset-files and --dataset-ids."""
-        from ..client import datasets
         from ..io import read_header
-        from ..rules.errors import CrdsError
+        from . import datasets
 
-        args = self.args
+        options = self.options
         per_context: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in contexts}
-        if args.dataset_files:
-            for path in datasets.header_files(args.dataset_files):
+        if options.dataset_files:
+            for path in datasets.header_files(options.dataset_files):
                 try:
                     header = read_header(path)
                 except CrdsError as exc:
@@ -43,9 +47,9 @@ class DatasetSources:
                     continue
                 for context in contexts:
                     per_context[context][path] = header
-        if args.dataset_ids:
+        if options.dataset_ids:
             try:
-                ids = datasets.read_ids(args.dataset_ids)
+                ids = datasets.read_ids(options.dataset_ids)
             except CrdsError as exc:
                 self.error("%s", exc)
                 ids = []
@@ -66,9 +70,8 @@ class DatasetSources:
 
     def dataset_references(self, contexts: list[str]) -> list[str]:
         """The references the datasets need under each selected context."""
-        from ..client import datasets
-        from ..client.contexts import load_context
-        from ..rules.errors import CrdsError
+        from . import datasets
+        from .contexts import load_context
 
         if not self.has_datasets() or not contexts:
             return []
@@ -96,11 +99,10 @@ class DatasetSources:
 
     def orphans(self, contexts: list[str]) -> list[str]:
         """References in the server catalog that no .pmap mentions (--include-orphans)."""
-        from ..rules.errors import CrdsError
 
-        args = self.args
-        if not (args.include_orphans and contexts
-                and (args.fetch_references or args.purge_references)):
+        options = self.options
+        if not (options.include_orphans and contexts
+                and (options.fetch_references or options.purge_references)):
             return []
         try:
             catalog = set(self.client.call("list_references", self.observatory, "*"))
@@ -115,8 +117,8 @@ class DatasetSources:
                             "%s", pmap, exc)
                 return []
 
-        with ThreadPoolExecutor(max(1, getattr(args, "jobs", 4) or 1)) as pool:
-            for names in pool.map(named, selection.all_pmaps(self.info)):
+        with ThreadPoolExecutor(max(1, options.jobs or 1)) as pool:
+            for names in pool.map(named, all_pmaps(self.info)):
                 catalog.difference_update(names)
         log.info("Including %d orphan references", len(catalog))
         return sorted(catalog)

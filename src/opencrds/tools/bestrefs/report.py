@@ -10,8 +10,8 @@ from datetime import datetime
 from pprint import pformat
 from typing import Any
 
-from .bestrefs_compare import Outcome
-from .common import count, log, log_times
+from ..common import count, log, log_times
+from .compare import Outcome
 
 
 def print_new_references(outcomes: Iterable[Outcome]) -> None:

@@ -12,9 +12,9 @@ import re
 import sys
 from typing import Any
 
-from ..cache.paths import mapping_candidates, observatory_of, reference_path
-from ..rules.diff import Difference, DiffOptions, logical_diffs
-from ..rules.diff_analysis import (
+from ...cache.paths import mapping_candidates, observatory_of, reference_path
+from ...rules.diff import Difference, DiffOptions, logical_diffs
+from ...rules.diff_analysis import (
     affected_instruments,
     affected_modes,
     affected_types,
@@ -29,11 +29,11 @@ from ..rules.diff_analysis import (
     split_new_files,
     squash,
 )
-from ..rules.errors import CrdsError
-from ..rules.naming import is_mapping
-from ..rules.parser import ParsedMapping, parse_mapping_text
-from .checksum import read_text
-from .common import connected_server_info, log
+from ...rules.errors import CrdsError
+from ...rules.naming import is_mapping
+from ...rules.parser import ParsedMapping, parse_mapping_text
+from ..checksum import read_text
+from ..common import connected_server_info, log
 
 BORING = ("sha1sum", "derived_from", "name")
 _SERIAL_NAME = re.compile(r"^(?P<prefix>.*_)(?P<serial>\d+)(?P<ext>\.[pir]map)$")
@@ -150,7 +150,7 @@ class MappingDiffer:
         return affected_instruments(types)
 
     def print_diffs(self, old: str, new: str, diffs: list[Difference]) -> None:
-        from ..io.filediff import text_diff
+        from ...io.filediff import text_diff
 
         text = self.args.mapping_text_diffs
         lines = text_diff(old, new, gnu=True) if text else []
@@ -199,7 +199,7 @@ class MappingDiffer:
         if missing:
             log.error("Can't difference %r and %r : file %r does not exist.", old, new, missing[0])
             return
-        from ..io.filediff import diff_files
+        from ...io.filediff import diff_files
 
         sys.stdout.write(diff_files(*paths).text)
 
@@ -248,8 +248,8 @@ def all_new_files(old: str, new: str, args: argparse.Namespace) -> bool:
 def sync_files(args: argparse.Namespace, old: str, new: str) -> bool:
     """``--sync-files``: download the two files and, for mappings, the mappings they use (the
     whole serial range for ``-A``). False when the server cannot be reached."""
-    from ..client.download import Downloader
-    from ..client.rpc import RpcClient, server_url
+    from ...client.download import Downloader
+    from ...client.rpc import RpcClient, server_url
 
     observatory = observatory_of(os.path.basename(new))
     with RpcClient(server_url(observatory)) as client:

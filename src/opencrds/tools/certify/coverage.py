@@ -19,10 +19,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..certify.context import CertifyOptions, definition_for
-from ..client.contexts import load_context
-from ..rules.coverage import ContextCoverage, RmapCoverage, mapping_coverage
-from ..rules.naming import is_mapping
+from ...certify.context import CertifyOptions, definition_for
+from ...client.contexts import load_context
+from ...rules.coverage import ContextCoverage, RmapCoverage, mapping_coverage
+from ...rules.naming import is_mapping
 
 log = logging.getLogger("opencrds.certify")
 

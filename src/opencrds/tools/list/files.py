@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..rules.errors import CrdsError
-from .common import log
+from ...rules.errors import CrdsError
+from ..common import log
 
 RULE = "-" * 80
 
@@ -55,7 +55,7 @@ def _out(text: str) -> None:
 def locate(name: str, observatory: str) -> str:
     """A file named on the command line: an existing path as given, else its cache path
     (``crds://`` names always come from the cache)."""
-    from ..cache.paths import file_path
+    from ...cache.paths import file_path
 
     bare = name.removeprefix("crds://")
     if os.path.exists(bare) and not name.startswith("crds://"):
@@ -68,7 +68,7 @@ def locate(name: str, observatory: str) -> str:
 
 def closure(contexts: list[str]) -> tuple[list[str], list[str]]:
     """(mappings, references) named by the closure of ``contexts``, each sorted."""
-    from ..client.contexts import load_context
+    from ...client.contexts import load_context
 
     mappings: set[str] = set()
     references: set[str] = set()
@@ -82,8 +82,8 @@ def closure(contexts: list[str]) -> tuple[list[str], list[str]]:
 def orphan_references(observatory: str, info: dict[str, Any], client: Any) -> list[str]:
     """The references of the server catalog (``list_references``) that no mapping the server
     knows names; needs the server."""
-    from ..client.contexts import load_context
-    from ..client.selection import ServerRequired
+    from ...client.contexts import load_context
+    from ...client.selection import ServerRequired
 
     if not info.get("connected"):
         raise ServerRequired("--include-orphans: Required server connection unavailable.")
@@ -126,7 +126,7 @@ def implied_files(args: argparse.Namespace, contexts: list[str], observatory: st
 def print_closure(args: argparse.Namespace, contexts: list[str], observatory: str,
                   info: dict[str, Any], client: Any) -> None:
     """``--references`` (printed first) and ``--mappings``, names or cache paths."""
-    from ..cache.paths import file_path
+    from ...cache.paths import file_path
 
     mappings, references = _selected(args, contexts, observatory, info, client)
     for name in references + mappings:
@@ -138,8 +138,8 @@ def print_closure(args: argparse.Namespace, contexts: list[str], observatory: st
 
 def print_cached(args: argparse.Namespace, observatory: str) -> None:
     """Plain cache globs: references, then mappings, then pickles."""
-    from ..cache.organize import cached_references
-    from ..cache.paths import branch_dir
+    from ...cache.organize import cached_references
+    from ...cache.paths import branch_dir
 
     paths: list[Path] = []
     if args.cached_references:
@@ -173,7 +173,7 @@ def cat_files(files: list[str], args: argparse.Namespace, observatory: str,
     """Print each file: mapping text, or reference header (``--keywords`` filters it), FITS
     structure and array properties; then its catalog entry when the server is up. Returns
     the number of files that could not be read."""
-    from ..rules.naming import is_mapping
+    from ...rules.naming import is_mapping
 
     failures = 0
     for name in files:
@@ -198,7 +198,7 @@ def cat_files(files: list[str], args: argparse.Namespace, observatory: str,
 
 
 def _cat_reference(path: str, args: argparse.Namespace, printer: _Printer) -> None:
-    from ..io import read_header
+    from ...io import read_header
 
     header = dict(read_header(path))
     is_fits = header.get("FILE_FORMAT") == "FITS"
@@ -291,8 +291,8 @@ def print_properties(files: list[str], observatory: str,
     """``<instrument> <filekind> <basename>``, as crds answers: mappings and CRDS-style
     reference names from the name, other names from the rmap of the default context that
     lists them, else (and paths on disk) from the file's header (as certify identifies it)."""
-    from ..observatories import registered_observatories
-    from ..rules.naming import is_mapping, properties_from_reference_name, split_mapping_name
+    from ...observatories import registered_observatories
+    from ...rules.naming import is_mapping, properties_from_reference_name, split_mapping_name
 
     found: dict[str, tuple[str, str]] | None = None
     for name in files:
@@ -322,7 +322,7 @@ def print_properties(files: list[str], observatory: str,
 
 def _context_properties(context_name: str) -> dict[str, tuple[str, str]]:
     """``{reference: (instrument, filekind)}`` of every rmap of a context that loads."""
-    from ..client.contexts import load_context
+    from ...client.contexts import load_context
 
     table: dict[str, tuple[str, str]] = {}
     try:
@@ -343,9 +343,9 @@ def _context_properties(context_name: str) -> dict[str, tuple[str, str]]:
 
 
 def _reference_properties(path: str, observatory: str) -> tuple[str, str]:
-    from ..certify.context import CertifyOptions, definition_for
-    from ..certify.references import identify
-    from ..io import read_header
+    from ...certify.context import CertifyOptions, definition_for
+    from ...certify.references import identify
+    from ...io import read_header
 
     definition = definition_for(observatory, CertifyOptions())
     if not os.path.exists(path):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import ToolError, log
+from ..common import ToolError, log
 
 Header = dict[str, Any]
 
@@ -42,7 +42,7 @@ def condition_header(header: Mapping[str, Any]) -> Header:
 
 def read_file_header(path: str) -> Header:
     """The header of a dataset file; :class:`opencrds.io.HeaderError` when it cannot be read."""
-    from ..io import read_header
+    from ...io import read_header
 
     return read_header(path)
 
@@ -124,7 +124,7 @@ def combine_parameter_files(loaded: Iterable[tuple[str, dict[str, Header]]]
 
 def _condition(value: Any) -> str:
     """A value of an augmented header: CRDS-normalized text, ``NOT FOUND N/A`` as ``N/A``."""
-    from ..rules.values import condition_value
+    from ...rules.values import condition_value
 
     text = condition_value(value)
     return "N/A" if text.startswith("NOT FOUND N/A") else text

@@ -14,9 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..cache.paths import branch_dir
-from ..observatories import registered_observatories
-from .common import ToolError, log
+from ...cache.paths import branch_dir
+from ...observatories import registered_observatories
+from ..common import ToolError, log
 
 _TAGS = {"latest": "latest_context", "operational": "operational_context",
          "edit": "edit_context", "versions": "versions_context"}
@@ -59,8 +59,8 @@ def default_observatory(chosen: str | None) -> str | None:
 def observatory_of_files(files: list[str] | None) -> str | None:
     """The observatory of the first dataset file that tells: by its name (``hst_...``,
     ``jwst_...``), else by its header (``TELESCOP``, or a JWST instrument)."""
-    from ..io import HeaderError, read_header
-    from ..io.crossstrap import is_jwst_header
+    from ...io import HeaderError, read_header
+    from ...io.crossstrap import is_jwst_header
 
     for path in files or ():
         base = os.path.basename(path).lower()

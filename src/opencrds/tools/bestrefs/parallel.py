@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .bestrefs_compare import Outcome, Processor, Settings
-from .bestrefs_sources import DatasetSource
-from .common import LOGGER_NAME
+from ..common import LOGGER_NAME
+from .compare import Outcome, Processor, Settings
+from .sources import DatasetSource
 
 #: Batches at least this large get a progress bar on a terminal (unless --no-progress).
 PROGRESS_THRESHOLD = 200

@@ -14,8 +14,8 @@ import os
 import sys
 from typing import Any
 
-from ..rules.errors import CrdsError
-from .common import ToolError, log
+from ...rules.errors import CrdsError
+from ..common import ToolError, log
 
 #: Width of the divider lines (``--required-parkeys`` of a .pmap, ``--tpns`` INFO lines).
 DIVIDER_WIDTH = 75
@@ -45,7 +45,7 @@ def _out(text: str) -> None:
 def print_tpns(files: list[str], observatory: str) -> None:
     """For each file: an INFO line naming it, then every constraint level that applies,
     most general first, each under ``From TPN: <name>`` with its logical lines."""
-    from .list_files import locate
+    from .files import locate
 
     definition = _definition(observatory)
     for name in files:
@@ -64,7 +64,7 @@ def print_tpns(files: list[str], observatory: str) -> None:
 
 
 def _definition(observatory: str) -> Any:
-    from ..certify.context import CertifyOptions, definition_for
+    from ...certify.context import CertifyOptions, definition_for
 
     definition = definition_for(observatory, CertifyOptions())
     if definition is None:
@@ -76,7 +76,7 @@ def _definition(observatory: str) -> Any:
 def constraint_names(path: str, definition: Any) -> list[str]:
     """The .tpn names applying to a file, most general level first: ``_ld.tpn`` files for
     mappings (a .pmap is (all, all), an .imap (instrument, all)), ``.tpn`` for references."""
-    from ..rules.naming import is_mapping
+    from ...rules.naming import is_mapping
 
     if is_mapping(path):
         instrument, filekind = _mapping_identity(path)
@@ -89,7 +89,7 @@ def constraint_names(path: str, definition: Any) -> list[str]:
 
 
 def _mapping_identity(path: str) -> tuple[str, str]:
-    from ..rules.parser import parse_mapping_text
+    from ...rules.parser import parse_mapping_text
 
     if path.endswith(".pmap"):
         return "all", "all"
@@ -104,9 +104,9 @@ def _mapping_identity(path: str) -> tuple[str, str]:
 def _reference_identity(path: str, definition: Any) -> tuple[str, str]:
     """From the header (as certify identifies it); for a file that cannot be read, from a
     CRDS-style name (``jwst_nircam_dark_0001.fits``) when it has one."""
-    from ..certify.references import identify
-    from ..io import HeaderError, read_header
-    from ..rules.naming import properties_from_reference_name
+    from ...certify.references import identify
+    from ...io import HeaderError, read_header
+    from ...rules.naming import properties_from_reference_name
 
     try:
         header = read_header(path)
@@ -118,7 +118,7 @@ def _reference_identity(path: str, definition: Any) -> tuple[str, str]:
 
 
 def _print_tpn(name: str, definition: Any) -> None:
-    from ..observatories.tpn import DefinitionError, tpn_lines
+    from ...observatories.tpn import DefinitionError, tpn_lines
 
     heading = f"From TPN: {name}"
     _out(heading)
@@ -147,7 +147,7 @@ def _print_tpn(name: str, definition: Any) -> None:
 def print_required_parkeys(contexts: list[str]) -> None:
     """A .pmap: a divider, then ``instrument = [parkeys]``; an .imap: ``filekind: [parkeys]``
     or ``'N/A'``; an .rmap: ``name: [parkeys]``."""
-    from ..client.contexts import load_context
+    from ...client.contexts import load_context
 
     for name in contexts:
         try:

@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..rules.errors import CHILD_LOAD_ERRORS, LOOKUP_ERRORS
-from .bestrefs_failures import load_failure, lookup_failure, types_failure
-from .bestrefs_sources import DatasetSource, Header, read_file_header
-from .bestrefs_tracking import display_id, message_prefix
-from .common import LOGGER_NAME, ToolError
+from ...rules.errors import CHILD_LOAD_ERRORS, LOOKUP_ERRORS
+from ..common import LOGGER_NAME, ToolError
+from .failures import load_failure, lookup_failure, types_failure
+from .sources import DatasetSource, Header, read_file_header
+from .tracking import display_id, message_prefix
 
 _UNDEFINED_LIKE = frozenset({"UNDEFINED", "NONE", "", "*"})
 _INSTRUMENT_KEYS = ("INSTRUME", "META.INSTRUMENT.NAME", "INSTRUMENT")
@@ -165,7 +165,7 @@ class Processor:
         if source.missing:
             problem = "no such dataset id in the parameter files"
         elif source.path is not None:
-            from ..io import HeaderError
+            from ...io import HeaderError
 
             try:
                 header = {**read_file_header(source.path), **(source.header or {})}
@@ -199,7 +199,7 @@ class Processor:
             elif settings.compare_source:
                 old = self._recorded(header)
         except Exception as exc:  # noqa: BLE001 - boundary: one ERROR per dataset, as crds
-            from .common import one_line
+            from ..common import one_line
 
             self._say(out, logging.ERROR, f"Failed processing {out.name!r} : {one_line(exc)}")
             out.failed = True
@@ -224,7 +224,7 @@ class Processor:
 
     @staticmethod
     def _instrument_types(context: Any, header: Header) -> list[str]:
-        from ..rules.conditioning import conditioned_header
+        from ...rules.conditioning import conditioned_header
 
         instrument = context.get_instrument(conditioned_header(context, header))
         return context.get_imap(instrument).types()
@@ -233,7 +233,7 @@ class Processor:
         """The results under ``context``; a failure is a :class:`LookupFailed` worded as CRDS."""
         import opencrds
 
-        from .common import one_line
+        from ..common import one_line
 
         try:
             include = self._types(context, header)

@@ -14,9 +14,9 @@ import os
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
-from .. import __version__
-from .bestrefs_compare import Outcome
-from .common import log
+from ... import __version__
+from ..common import log
+from .compare import Outcome
 
 #: The value of ``CRDS_VER`` in updated datasets.
 CRDS_VER = f"opencrds {__version__}"
@@ -27,7 +27,7 @@ def update_files(outcomes: Iterable[Outcome], context_name: str, observatory: st
 
     A file that cannot be updated gives one ERROR line naming it; the others go on.
     """
-    from ..io import HeaderError, write_bestrefs
+    from ...io import HeaderError, write_bestrefs
 
     context = os.path.basename(context_name)
     written = 0

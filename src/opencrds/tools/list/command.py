@@ -1,8 +1,8 @@
 """``opencrds list``: configuration, default contexts, context resolution, file lists and
 contents, constraints and dataset information (TOOLS.md §2.4).
 
-The option groups live in ``list_files`` (closures, cache listings, ``--cat``),
-``list_tpns`` (``--tpns``, ``--required-parkeys``) and ``list_datasets`` (dataset ids and
+The option groups live in ``files`` (closures, cache listings, ``--cat``),
+``tpns`` (``--tpns``, ``--required-parkeys``) and ``datasets`` (dataset ids and
 headers). Everything asked for is printed, in the order of the options below; the exit status
 is the number of errors logged (255 when a server is required and unreachable).
 """
@@ -14,17 +14,18 @@ import os
 import sys
 from typing import Any
 
-from ..client import selection
-from ..rules.errors import CrdsError
-from . import list_datasets, list_files, list_tpns
-from .common import FATAL, count, log, server_required
+from ...client.selection import all_pmaps, select_contexts
+from ...rules.errors import CrdsError
+from ..common import FATAL, count, log, server_required
+from ..context_switches import add_context_arguments, context_selection, observatory_of_args
+from . import datasets, files, tpns
 
 #: The calibration package whose version names the build context of each observatory.
 CAL_PACKAGES = {"jwst": "jwst", "roman": "romancal", "hst": "caldp"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    selection.add_arguments(parser, stats=False)  # the shared --stats times the run
+    add_context_arguments(parser, stats=False)  # the shared --stats times the run
     parser.add_argument("--status", action="store_true", help="short key = value status listing")
     parser.add_argument("--config", action="store_true", help="full configuration listing")
     parser.add_argument("--operational-context", "--latest-context", action="store_true",
@@ -35,9 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the context PIPELINE reported in use (needs the server)")
     parser.add_argument("--resolve-contexts", action="store_true",
                         help="print the literal names of the context specifiers")
-    list_files.add_arguments(parser)
-    list_tpns.add_arguments(parser)
-    list_datasets.add_dataset_arguments(parser)
+    files.add_arguments(parser)
+    tpns.add_arguments(parser)
+    datasets.add_dataset_arguments(parser)
 
 
 def _out(text: str) -> None:
@@ -45,12 +46,12 @@ def _out(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..client.rpc import RpcClient, server_url
-    from ..client.serverinfo import fetch_server_info
+    from ...client.rpc import RpcClient, server_url
+    from ...client.serverinfo import fetch_server_info
 
-    if list_datasets.run_dataset_listing(args) == FATAL:
+    if datasets.run_dataset_listing(args) == FATAL:
         return FATAL
-    observatory = selection.observatory_of_args(args)
+    observatory = observatory_of_args(args)
     with RpcClient(server_url(observatory)) as client:
         info = fetch_server_info(observatory, client, save=True)
         needs_server = args.build_context or args.remote_context or (
@@ -76,27 +77,27 @@ def _contexts_and_files(args: argparse.Namespace, info: dict[str, Any], client: 
     showing = args.cat is not None or bool(args.tpns)  # a bare --tpns leaves lists alone
     needs_contexts = (args.resolve_contexts or args.mappings or args.references
                       or args.required_parkeys)
-    contexts = selection.select_contexts(args, info, client) if needs_contexts else []
+    contexts = select_contexts(context_selection(args), info, client) if needs_contexts else []
     if args.all and contexts:
-        contexts = selection.all_pmaps(info)  # --all: the contexts are the .pmaps
+        contexts = all_pmaps(info)  # --all: the contexts are the .pmaps
     if args.resolve_contexts:
         for name in contexts:
             _out(name)
     if args.required_parkeys:
-        list_tpns.print_required_parkeys(contexts)
+        tpns.print_required_parkeys(contexts)
     implied: list[str] = []
     if showing:
-        implied = list_files.implied_files(args, contexts, observatory, info, client)
+        implied = files.implied_files(args, contexts, observatory, info, client)
     elif args.references or args.mappings:
-        list_files.print_closure(args, contexts, observatory, info, client)
+        files.print_closure(args, contexts, observatory, info, client)
     if args.cached_mappings or args.cached_references or args.cached_pickles:
-        list_files.print_cached(args, observatory)
+        files.print_cached(args, observatory)
     if args.cat is not None:
-        list_files.cat_files([*args.cat, *implied], args, observatory, info, client)
+        files.cat_files([*args.cat, *implied], args, observatory, info, client)
     if args.tpns:
-        list_tpns.print_tpns([*args.tpns, *implied], observatory)
+        tpns.print_tpns([*args.tpns, *implied], observatory)
     if args.file_properties is not None:
-        list_files.print_properties(args.file_properties, observatory,
+        files.print_properties(args.file_properties, observatory,
                                     lambda: effective_context(observatory, info, client))
 
 
@@ -132,7 +133,7 @@ def effective_context(observatory: str, info: dict[str, Any], client: Any) -> st
     when it is missing); else the latest context of the server info."""
     from importlib import metadata
 
-    from ..client.specifiers import resolve
+    from ...client.specifiers import resolve
 
     if env := os.environ.get("CRDS_CONTEXT"):
         return resolve(env, info, client)
@@ -149,9 +150,9 @@ def effective_context(observatory: str, info: dict[str, Any], client: Any) -> st
 
 def _status(info: dict[str, Any], observatory: str, client: Any) -> None:
     """The ``--status`` rows of crds: the variables as set (``'undefined'`` when not)."""
-    from .. import __version__
-    from ..cache.paths import readonly
-    from ..client.modes import effective_mode
+    from ... import __version__
+    from ...cache.paths import readonly
+    from ...client.modes import effective_mode
 
     effective_mode(info)  # an invalid CRDS_MODE, or remote while offline, is an error
     rows = {
@@ -171,8 +172,8 @@ def _status(info: dict[str, Any], observatory: str, client: Any) -> None:
 
 
 def _config(info: dict[str, Any], url: str, observatory: str) -> None:
-    from ..cache.paths import branch_dir, readonly, subdir_mode
-    from ..client.download import file_url
+    from ...cache.paths import branch_dir, readonly, subdir_mode
+    from ...client.download import file_url
 
     sections: dict[str, dict[str, Any]] = {
         "CRDS Environment": {k: v for k, v in sorted(os.environ.items())

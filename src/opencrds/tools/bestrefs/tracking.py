@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .common import ToolError, log
-from .output import write_text_atomic
+from ..common import ToolError, log
+from ..output import write_text_atomic
 
 
 def display_id(dataset_id: str) -> str:
