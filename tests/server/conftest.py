@@ -6,9 +6,9 @@ the real shared HST and JWST caches imported once per test process (``manage imp
 through a live HTTP server thread (for the unmodified crds client). Every test runs on each
 database ``backend`` and its writes are rolled back after it.
 
-End to end (tests marked ``server``): real ``opencrds serve`` subprocesses (gunicorn), one per
-(database backend, observatory), started on first use and kept for the session
-(``gunicorn_server``).
+End to end (tests marked ``server``): real ``opencrds serve`` subprocesses (gunicorn) from
+``server_pool``, one per (database backend, observatory), started on first use and shared by
+the run's xdist workers; a few modules start servers of their own.
 """
 
 from __future__ import annotations
@@ -52,24 +52,17 @@ def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool
     pool.close()
 
 
+# ---- in-process ---------------------------------------------------------------------------
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend a test runs on: ``sqlite`` or ``postgresql``."""
     if request.param == "postgresql":
         reason = postgres_available()
         if reason:
             pytest.skip(reason)
     return request.param
-
-
-@pytest.fixture(scope="session", params=OBSERVATORIES)
-def gunicorn_server(request: pytest.FixtureRequest, backend: str,
-                    server_pool: ServerPool) -> Server:
-    """A running ``opencrds serve`` for one observatory on one database backend."""
-    _needs_shared_data()
-    return server_pool.get(backend, request.param)
-
-
-# ---- in-process ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")

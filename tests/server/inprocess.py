@@ -23,7 +23,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.utils import load_backend
 from django.test import Client
 from server_helpers import CRDS_CACHE, OBSERVATORIES, Server
 
@@ -36,18 +37,22 @@ TEST_CLIENT_PORT = 8000
 _wrappers: dict[str, Any] = {}
 
 
+def connection_as_default(alias: str) -> Any:
+    """A new connection to the test database ``alias`` that calls itself ``default``: the
+    server code uses the default connection, and Django's test isolation (which refuses
+    other aliases in a test) treats it as that."""
+    settings_dict = connections.settings[alias]
+    return load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, DEFAULT_DB_ALIAS)
+
+
 @contextlib.contextmanager
 def default_database(alias: str) -> Iterator[None]:
-    """Make the test database ``alias`` the ``default`` one of this thread while inside.
-
-    The server code uses the default connection; a wrapper of its own (not
-    ``connections[alias]``) keeps pytest-django's guards on the other aliases out of its way.
-    """
-    if alias == "default":
+    """Make the test database ``alias`` the ``default`` one of this thread while inside."""
+    if alias == DEFAULT_DB_ALIAS:
         yield
         return
     if alias not in _wrappers:
-        _wrappers[alias] = connections.create_connection(alias)
+        _wrappers[alias] = connection_as_default(alias)
     saved = connections["default"]
     connections["default"] = _wrappers[alias]
     try:
@@ -153,11 +158,8 @@ class TestClientTransport(httpx.BaseTransport):
             environ["CONTENT_LENGTH"] = ""
         answer = self.client.generic(request.method, request.url.raw_path.decode("ascii"),
                                      data=body, content_type=content_type, **environ)
-        if answer.streaming:
-            content = b"".join(answer.streaming_content)
-        else:
-            content = answer.content
-        answer.close()
+        # (the test client closes the response itself, or when its stream is exhausted)
+        content = b"".join(answer.streaming_content) if answer.streaming else answer.content
         fields = list(answer.headers.items())
         fields += [("set-cookie", morsel.OutputString()) for morsel in answer.cookies.values()]
         return httpx.Response(answer.status_code, headers=fields, content=content,
@@ -167,7 +169,6 @@ class TestClientTransport(httpx.BaseTransport):
         """GET ``path`` exactly as written."""
         answer = self.client.get(path, HTTP_HOST=f"127.0.0.1:{TEST_CLIENT_PORT}")
         content = b"".join(answer.streaming_content) if answer.streaming else answer.content
-        answer.close()
         return answer.status_code, content
 
 
@@ -216,8 +217,8 @@ class _ThreadedServer(ThreadedWSGIServer):
         super().__init__(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
-        if self.owner.alias != "default":
-            connections["default"] = connections.create_connection(self.owner.alias)
+        if self.owner.alias != DEFAULT_DB_ALIAS:
+            connections[DEFAULT_DB_ALIAS] = connection_as_default(self.owner.alias)
         super().process_request_thread(request, client_address)
 
 
