@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -43,7 +44,7 @@ def _needs_shared_data() -> None:
 @pytest.fixture(scope="session")
 def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
     if os.environ.get("PYTEST_XDIST_WORKER"):  # one folder shared by the run's workers
-        root = tmp_path_factory.getbasetemp().parent / "opencrds-servers"
+        root = _shared_folder(tmp_path_factory, "opencrds-servers")
         root.mkdir(exist_ok=True)
     else:
         root = tmp_path_factory.mktemp("opencrds-servers")
@@ -65,24 +66,37 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder of this run, shared by its xdist workers."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return tmp_path_factory.getbasetemp().parent / name
+    return tmp_path_factory.getbasetemp() / name
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(request: pytest.FixtureRequest, django_test_environment: None,
-                    django_db_modify_db_settings: None,
+def django_db_setup(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    django_test_environment: None, django_db_modify_db_settings: None,
                     django_db_blocker) -> Iterator[None]:  # noqa: ANN001
     """The test databases the collected tests use (pytest-django's own set-up would make only
-    ``default``), migrated, with the shared CRDS cache imported."""
+    ``default``), migrated, with the shared CRDS cache imported: by the run's first worker to
+    need each, the others copy it (shared_catalog.py). The file store is the run's too."""
     from django.test.utils import setup_databases, teardown_databases
-    from inprocess import close_database_wrappers, import_shared_cache
+    from inprocess import close_database_wrappers
+    from shared_catalog import SharedCatalog
 
     aliases = _aliases_used(request.session.items)
+    catalog = SharedCatalog(_shared_folder(tmp_path_factory, "opencrds-catalog"))
+    settings.OPENCRDS_STORE = catalog.store
     with django_db_blocker.unblock():
         created = setup_databases(verbosity=0, interactive=False, aliases=aliases)
-        if HAVE_SHARED_DATA:
-            for alias in sorted(aliases):
-                import_shared_cache(alias)
+        if HAVE_SHARED_DATA:  # odd workers start with another backend: imports in parallel
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+            for alias in sorted(aliases, reverse=int(worker.removeprefix("gw") or 0) % 2 == 1):
+                catalog.load(alias)
     yield
     with django_db_blocker.unblock():
         close_database_wrappers()
+        catalog.release()
         teardown_databases(created, verbosity=0)
 
 
