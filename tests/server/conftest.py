@@ -1,7 +1,8 @@
 """Fixtures of the server tests.
 
 In-process (most tests): the test databases of pytest-django, SQLite and PostgreSQL, each with
-the real shared HST and JWST caches imported once per test process (``manage import_cache``);
+the real shared HST and JWST caches (``manage import_cache`` once per run and backend, copied
+into each xdist worker's database: shared_catalog.py);
 ``server`` / ``hst_server`` reach the server through the Django test client, ``http_server``
 through a live HTTP server thread (for the unmodified crds client). Every test runs on each
 database ``backend`` and its writes are rolled back after it.

@@ -1,6 +1,6 @@
 """The server in the test process: the Django test client behind an httpx transport, a live
-HTTP server thread for real clients, and the test databases (pytest-django) with the real
-shared CRDS cache imported once per test process.
+HTTP server thread for real clients, and which test database (pytest-django) the server code
+uses.
 
 :class:`InProcessServer` and :class:`LiveServer` have the interface of the subprocess
 :class:`server_helpers.Server` (``get``, ``post``, ``call``, ``rpc``, ``manage``, ...), so a test
