@@ -3,7 +3,6 @@ with the unmodified crds 14.0.3 client as the judge of the cache it leaves behin
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
@@ -36,15 +35,6 @@ COS_REFS = ["z1q2219el_2zx.fits", "z2d1925ql_2zx.fits"]
 DATASET = "j8bt06o6q_raw.fits"
 REJECTED = "04p2041cj_fls.fits"          # rejected by the HST catalog, not downloadable
 BLACKLISTED = "16r12191j_mdz.fits"       # rejected, and marked blacklisted by a fixture
-
-
-@pytest.fixture(autouse=True)
-def _restore_environ() -> Iterator[None]:
-    """sync sets CRDS_* variables for --dry-run / --output-dir; undo that after each test."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opencrds.observatories  # noqa: F401  (registers the missions whose names are CRDS names)
+from helpers import user_environment
 from opencrds.rules.naming import (
     HST_INSTRUMENT_LETTERS,
     MAPPING_NAME_RE,
@@ -236,7 +237,7 @@ def test_next_mapping_name_matches_oracle(tmp_path: Path) -> None:
     names = ["tobs_x.imap", "tobs_x_0001.imap", "tobs_y_0421.imap", "tobs_z.imap",
              "tobs_z_0002.imap", "tobs_q.imap", "tobs_q_7.imap", "tobs_u.imap", "tobs_v_9.imap",
              "tobs.pmap", "tobs_0001.pmap", "tobs_v_0001.rmap", "tobs_w.imap"]
-    env = dict(os.environ, CRDS_PATH=str(tmp_path),
+    env = dict(user_environment(), CRDS_PATH=str(tmp_path),
                CRDS_SERVER_URL="https://crds-serverless-mode.stsci.edu")
     proc = subprocess.run([sys.executable, "-c", _FAKE_NAME_SCRIPT, json.dumps(names)],
                           capture_output=True, text=True, env=env, timeout=300, check=True)

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import user_environment
 from opencrds.rules.checksum import (
     mapping_checksum,
     normalize_newlines,
@@ -529,7 +530,7 @@ def test_writer_matches_oracle_writer(tmp_path: Path) -> None:
     differing = {e.name for e in explain_all() if not e.identical}
     sample = [p for p in paths if p.name in differing]
     sample += random.Random(7).sample([p for p in paths if p.name not in differing], 60)
-    env = dict(os.environ, CRDS_PATH=str(mappings_dir().parent),
+    env = dict(user_environment(), CRDS_PATH=str(mappings_dir().parent),
                CRDS_SERVER_URL="https://crds-serverless-mode.stsci.edu")
     subprocess.run([sys.executable, "-c", _ORACLE_FORMAT_SCRIPT, str(tmp_path),
                     json.dumps([str(p) for p in sample])],

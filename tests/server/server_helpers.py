@@ -12,6 +12,7 @@ import base64
 import contextlib
 import fcntl
 import gzip
+import http.client
 import json
 import os
 import shutil
@@ -146,6 +147,25 @@ class Server:
         if answer["error"]:
             raise RpcFailure(answer["error"])
         return crds_decode(answer["result"])
+
+    def new_client(self) -> httpx.Client:
+        """A client of its own (a connection of its own)."""
+        return httpx.Client(timeout=120, trust_env=False)
+
+    def raw_get(self, path: str) -> tuple[int, bytes]:
+        """GET ``path`` exactly as written (no client-side normalisation of ``..``)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.putrequest("GET", path, skip_accept_encoding=True)
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def log_lines(self) -> list[str]:
+        """Every line the server has logged so far (its log file, shared by its workers)."""
+        return self.log_path.read_bytes().decode("utf-8", "replace").splitlines()
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([*opencrds_command(), "manage", *args], env=self.env,

@@ -4,7 +4,6 @@ from outside the store."""
 from __future__ import annotations
 
 import fnmatch
-import http.client
 import json
 import uuid
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from server_helpers import Server, clean_env, free_port
 
-pytestmark = [pytest.mark.server, pytest.mark.shared_data]
+pytestmark = [pytest.mark.shared_data]
 
 SECRET_MARKERS = ("Traceback", "django", "SECRET", "/work/", "root:", "SQLite format")
 
@@ -93,7 +92,7 @@ def test_application_errors_are_clean(hst_server, method: str, params: list) -> 
 
 def post_once(server, body) -> httpx.Response:  # noqa: ANN001
     """POST on a connection of its own: the server closes it after refusing a huge body."""
-    with httpx.Client(timeout=120, trust_env=False) as client:
+    with server.new_client() as client:
         return client.post(f"http://127.0.0.1:{server.port}/json/", content=body)
 
 
@@ -126,14 +125,7 @@ def test_get_on_json_is_not_a_page(hst_server) -> None:
 
 def raw_get(server, path: str) -> tuple[int, bytes]:  # noqa: ANN001
     """GET ``path`` exactly as written (no client-side normalisation of ``..``)."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        connection.putrequest("GET", path, skip_accept_encoding=True)
-        connection.endheaders()
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
+    return server.raw_get(path)
 
 
 @pytest.mark.parametrize("path", [
@@ -172,16 +164,14 @@ def test_unknown_pages_are_not_debug_pages(hst_server) -> None:
 
 
 class LogWatch:
-    """The lines a server logs from now on (its log file is shared by its workers)."""
+    """The lines a server logs from now on."""
 
     def __init__(self, server) -> None:  # noqa: ANN001
-        self.path = server.log_path
-        self.start = self.path.stat().st_size
+        self.server = server
+        self.start = len(server.log_lines())
 
     def new_lines(self) -> list[str]:
-        with open(self.path, "rb") as stream:
-            stream.seek(self.start)
-            return stream.read().decode("utf-8", "replace").splitlines()
+        return self.server.log_lines()[self.start:]
 
     def assert_one_line_each(self, markers: list[str]) -> None:
         """Exactly one line names each marker, and nothing logged a traceback."""
@@ -249,6 +239,7 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.stop()
 
 
+@pytest.mark.server
 def test_huge_glob_patterns_leave_no_memory_behind(own_server: Server) -> None:
     """24 calls with different 1 MB patterns: the workers do not keep what they compiled
     (fnmatch's cache kept ~320 MB of compiled patterns alive)."""
@@ -271,7 +262,7 @@ def test_huge_glob_patterns_leave_no_memory_behind(own_server: Server) -> None:
 def test_bundle_duplicates_are_refused(hst_server) -> None:
     watch, probe = LogWatch(hst_server), marker()
     body = json.dumps({"names": ["hst_0729.pmap"] * 5000}).encode()
-    with httpx.Client(timeout=120, trust_env=False) as client, client.stream(
+    with hst_server.new_client() as client, client.stream(
             "POST", f"http://127.0.0.1:{hst_server.port}/unchecked_bundle/hst/?{probe}",
             content=body) as response:
         assert response.status_code == 400
@@ -303,7 +294,7 @@ def test_bad_bundle_requests(hst_server, body: bytes, status: int, message: str)
 
 
 def post_once_to(server, path: str, body: bytes) -> httpx.Response:  # noqa: ANN001
-    with httpx.Client(timeout=120, trust_env=False) as client:
+    with server.new_client() as client:
         return client.post(f"http://127.0.0.1:{server.port}{path}", content=body)
 
 

@@ -13,7 +13,13 @@ from server_helpers import CRDS_CACHE, run_probe, serverless_env
 import opencrds
 from opencrds.testing.headers import headers_for_context
 
-pytestmark = [pytest.mark.server, pytest.mark.shared_data, pytest.mark.oracle, pytest.mark.slow]
+pytestmark = [pytest.mark.shared_data, pytest.mark.oracle, pytest.mark.slow]
+
+
+@pytest.fixture
+def server(http_server):  # noqa: ANN001, ANN201
+    """The server on a socket: the crds client runs in a process of its own."""
+    return http_server
 
 HEADERS_PER_CONTEXT = 400
 _oracle: dict[str, list[dict[str, Any]]] = {}

@@ -10,7 +10,13 @@ from server_helpers import CRDS_CACHE, run_crds
 import opencrds
 from opencrds.rules.parser import parse_literal
 
-pytestmark = [pytest.mark.server, pytest.mark.shared_data, pytest.mark.oracle, pytest.mark.slow]
+pytestmark = [pytest.mark.shared_data, pytest.mark.oracle, pytest.mark.slow]
+
+
+@pytest.fixture
+def server(http_server):  # noqa: ANN001, ANN201
+    """The server on a socket: the crds client runs in a process of its own."""
+    return http_server
 
 
 def cached_references(observatory: str) -> list[str]:

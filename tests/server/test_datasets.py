@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
+from inprocess import manage
 from server_helpers import HAVE_SHARED_DATA, RpcFailure, Server, run_crds, shared_data_dir
 
 import opencrds
 from opencrds.io import read_header
 
-pytestmark = [pytest.mark.server, pytest.mark.shared_data, pytest.mark.slow]
+pytestmark = [pytest.mark.shared_data]
 
 HST_DATA = shared_data_dir() / "crds-test-data" / "hst"
 DATASETS = {"J8BT05020:J8BT05NJQ": "j8bt05njq_raw.fits",
@@ -25,14 +27,31 @@ DATASETS = {"J8BT05020:J8BT05NJQ": "j8bt05njq_raw.fits",
 
 
 @pytest.fixture(scope="module")
-def hst(server_pool) -> Server:
-    """The SQLite HST server with the real HST test datasets imported."""
+def backend() -> str:
+    """The dataset tests run on SQLite only."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def datasets(django_db_setup: None, django_db_blocker) -> None:  # noqa: ANN001
+    """The real HST test datasets imported into the SQLite test database (kept)."""
     if not HAVE_SHARED_DATA or not HST_DATA.is_dir():
         pytest.skip(f"shared CRDS test data not found at {HST_DATA}")
-    server = server_pool.get("sqlite", "hst")
-    done = server.manage("import_datasets", *(str(HST_DATA / f) for f in DATASETS.values()))
+    with django_db_blocker.unblock(), override_settings(OPENCRDS_OBSERVATORY="hst"):
+        done = manage("import_datasets", *(str(HST_DATA / f) for f in DATASETS.values()))
     assert sorted(line.split()[0] for line in done.stdout.splitlines()) == sorted(DATASETS)
-    return server
+
+
+@pytest.fixture
+def hst(datasets: None, hst_server: Server) -> Server:
+    """The SQLite HST server with the real HST test datasets imported."""
+    return hst_server
+
+
+@pytest.fixture
+def hst_live(datasets: None, hst_http_server: Server) -> Server:
+    """The same on a socket, for the crds client in a process of its own."""
+    return hst_http_server
 
 
 def test_import_reports_bad_files_and_goes_on(hst: Server, tmp_path: Path) -> None:
@@ -91,7 +110,9 @@ def test_bad_calls_are_errors(hst: Server) -> None:
 
 
 @pytest.mark.oracle
-def test_crds_client_api_reads_our_datasets(hst: Server, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_crds_client_api_reads_our_datasets(hst_live: Server, tmp_path: Path) -> None:
+    hst = hst_live
     script = ("import json, crds.client.api as a; "
               f"h = a.get_dataset_headers_by_id({hst.context!r}, ['J8BT06O6Q', 'N8XTZCAWQ']); "
               f"i = a.get_dataset_ids({hst.context!r}, 'acs'); "
@@ -107,9 +128,11 @@ def test_crds_client_api_reads_our_datasets(hst: Server, tmp_path: Path) -> None
 
 
 @pytest.mark.oracle
-def test_crds_bestrefs_datasets_matches_bestrefs_of_the_file(hst: Server,
+@pytest.mark.slow
+def test_crds_bestrefs_datasets_matches_bestrefs_of_the_file(hst_live: Server,
                                                               tmp_path: Path) -> None:
     """``crds bestrefs --datasets ID`` against our server picks what the file itself gets."""
+    hst = hst_live
     env = hst.crds_env(tmp_path / "cache")
     by_id = run_crds("bestrefs", "--datasets", "J8BT06O6Q", "--new-context", hst.context,
                      "--print-new-references", env=env)

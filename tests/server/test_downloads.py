@@ -9,7 +9,7 @@ from server_helpers import CRDS_CACHE
 
 from opencrds.rules.parser import parse_literal
 
-pytestmark = [pytest.mark.server, pytest.mark.shared_data]
+pytestmark = [pytest.mark.shared_data]
 
 MAPPING = "hst_acs_biasfile_0250.rmap"
 REFERENCE = "z1q2219el_2zx.fits"

@@ -13,6 +13,7 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
+from helpers import user_environment
 from opencrds.io.rowdiff import ModeHduDiff, RowDiffError, RowHduDiff, row_diff
 from opencrds.tools.main import main
 
@@ -79,7 +80,7 @@ def _ours(cwd: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[in
 
 
 def _oracle(cwd: Path, *args: str) -> tuple[int, str]:
-    env = {**os.environ, "CRDS_SERVER_URL": "https://hst-serverless-mode.stsci.edu",
+    env = {**user_environment(), "CRDS_SERVER_URL": "https://hst-serverless-mode.stsci.edu",
            "CRDS_PATH": str(cwd / "crds-cache"), "CRDS_MODE": "local"}
     proc = subprocess.run([str(ORACLE), "rowdiff", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import pstats
 import re
 import subprocess
@@ -11,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import user_environment
 
 BIN = Path(sys.executable).parent / "opencrds"
 
@@ -115,7 +116,7 @@ def test_observatory_switch_sets_the_default_observatory(rmap: Path, flag: str,
 
 
 def test_log_time_and_message_counter_variables(rmap: Path) -> None:
-    env = {**os.environ, "CRDS_LOG_TIME": "1", "CRDS_ADD_LOG_MSG_COUNTER": "1"}
+    env = {**user_environment(), "CRDS_LOG_TIME": "1", "CRDS_ADD_LOG_MSG_COUNTER": "1"}
     done = run("checksum", str(rmap), "missing.rmap", env=env, cwd=rmap.parent)
     lines = done.stderr.splitlines()
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - CRDS - INFO - \(0000001\) - "

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import user_environment
 
 CACHE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "crds-cache"
 GOOD = CACHE / "mappings" / "hst" / "hst_acs_darkfile_0363.rmap"
@@ -25,7 +26,7 @@ def files(tmp_path: Path) -> Path:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CRDS_PATH": str(CACHE), "CRDS_MODE": "local",
+    env = {**user_environment(), "CRDS_PATH": str(CACHE), "CRDS_MODE": "local",
            "CRDS_SERVER_URL": "https://localhost:1", "CRDS_READONLY_CACHE": "1"}
     return subprocess.run([str(BIN / "opencrds"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, check=False)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import user_environment
+
 BIN = Path(sys.executable).parent
 NAME = re.compile(r"^[a-z0-9]{3}\d{4}[0-9a-t]l_dead\.fits$")
 
@@ -21,7 +23,7 @@ def source(crds_test_data: Path) -> Path:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CRDS_PATH": str(cwd / "no-cache")}
+    env = {**user_environment(), "CRDS_PATH": str(cwd / "no-cache")}
     return subprocess.run([str(BIN / "opencrds"), "uniqname", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
