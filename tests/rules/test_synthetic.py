@@ -169,10 +169,11 @@ def _outcome(mapping, header):
 @pytest.mark.oracle
 @pytest.mark.parametrize(("case", "parkey", "selector", "extra", "headers"), CASES,
                          ids=[c[0] for c in CASES])
-def test_synthetic_rmap_matches_crds(case, parkey, selector, extra, headers, oracle_env):
+def test_synthetic_rmap_matches_crds(case, parkey, selector, extra, headers, oracle_env,
+                                     monkeypatch):
     from crds.core.rmap import ReferenceMapping
 
-    logging.getLogger("opencrds").setLevel(logging.ERROR)
+    monkeypatch.setattr(logging.getLogger("opencrds"), "level", logging.ERROR)
     text = _rmap(parkey, selector, extra)
     theirs = ReferenceMapping.from_string(text, "test.rmap", ignore_checksum=True)
     ours = _ours(text)
