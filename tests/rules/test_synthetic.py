@@ -166,14 +166,23 @@ def _outcome(mapping, header):
     return {k: tuple(map(repr, v)) if isinstance(v, tuple) else v for k, v in result.items()}
 
 
+@pytest.fixture
+def quiet_opencrds():
+    """The opencrds logger at ERROR for one test (setLevel, so its level cache follows)."""
+    logger = logging.getLogger("opencrds")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
 @pytest.mark.oracle
 @pytest.mark.parametrize(("case", "parkey", "selector", "extra", "headers"), CASES,
                          ids=[c[0] for c in CASES])
 def test_synthetic_rmap_matches_crds(case, parkey, selector, extra, headers, oracle_env,
-                                     monkeypatch):
+                                     quiet_opencrds):
     from crds.core.rmap import ReferenceMapping
 
-    monkeypatch.setattr(logging.getLogger("opencrds"), "level", logging.ERROR)
     text = _rmap(parkey, selector, extra)
     theirs = ReferenceMapping.from_string(text, "test.rmap", ignore_checksum=True)
     ours = _ours(text)
