@@ -40,7 +40,7 @@ from typing import Any
 from bench_paths import default_cache
 from bench_server import rpc, start_server
 
-from opencrds.client.rpc import crds_decode
+from opencrds.protocol import crds_decode
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CACHE = default_cache()
