@@ -20,8 +20,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-#: The local PostgreSQL test server (trust auth), as tests/server/server_helpers.py has it.
-PG_ADMIN_URL = os.environ.get("OPENCRDS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from helpers import PG_ADMIN_URL, postgres_unavailable
+
 _READ_AT_IMPORT = ("OPENCRDS_", "DATABASE_URL")
 
 
@@ -44,19 +44,6 @@ def _server_settings(home: Path) -> dict[str, object]:
         del os.environ["OPENCRDS_HOME"]
         os.environ.update(saved)
     return {name: getattr(base, name) for name in dir(base) if name.isupper()}
-
-
-def postgres_unavailable() -> str | None:
-    """None if the PostgreSQL test server answers, else why not."""
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed"
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
-    except Exception as exc:  # any failure to connect means: not available
-        return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}"
 
 
 _HOME = _temporary_home()

@@ -27,8 +27,9 @@ from server_helpers import (
     OBSERVATORIES,
     Server,
     ServerPool,
-    postgres_available,
 )
+
+from helpers import postgres_unavailable
 
 #: The name of each backend's test database in tests/django_settings.py.
 DATABASE_ALIASES = {"sqlite": "default", "postgresql": "postgresql"}
@@ -61,7 +62,7 @@ def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool
 def backend(request: pytest.FixtureRequest) -> str:
     """The database backend a test runs on: ``sqlite`` or ``postgresql``."""
     if request.param == "postgresql":
-        reason = postgres_available()
+        reason = postgres_unavailable()
         if reason:
             pytest.skip(reason)
     return request.param

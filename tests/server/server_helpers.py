@@ -30,8 +30,9 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import PG_ADMIN_URL
+
 HERE = Path(__file__).resolve().parent
-PG_ADMIN_URL = os.environ.get("OPENCRDS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 OBSERVATORIES = ("hst", "jwst")
 BACKENDS = ("sqlite", "postgresql")
 CONTEXTS = {"hst": "hst_0729.pmap", "jwst": "jwst_0541.pmap"}
@@ -211,19 +212,6 @@ class Server:
                 self.process.wait(timeout=10)
         if getattr(self, "log", None):
             self.log.close()
-
-
-def postgres_available() -> str | None:
-    """None if the test PostgreSQL server can be used, else why not."""
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed"
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
-    except Exception as exc:
-        return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}"
 
 
 def _process_alive(pid: int) -> bool:

@@ -24,8 +24,9 @@ import psycopg
 from django.db import connections
 from inprocess import close_database_wrappers, import_shared_cache
 
+from helpers import PG_ADMIN_URL
+
 #: The server of the PostgreSQL test databases, as tests/django_settings.py has it.
-PG_ADMIN_URL = os.environ.get("OPENCRDS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 class SharedCatalog:

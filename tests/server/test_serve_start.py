@@ -26,8 +26,9 @@ from server_helpers import (
     free_port,
     needs_shared_data,
     opencrds_command,
-    postgres_available,
 )
+
+from helpers import postgres_unavailable
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -154,7 +155,7 @@ def test_servers_and_migrate_starting_together_on_sqlite(tmp_path: Path,
 
 def test_servers_and_migrate_starting_together_on_postgresql(tmp_path: Path,
                                                              launcher: Launcher) -> None:
-    reason = postgres_available()
+    reason = postgres_unavailable()
     if reason:
         pytest.skip(reason)
     name = f"opencrds_start_{uuid.uuid4().hex[:8]}"
