@@ -18,12 +18,12 @@ import io
 import os
 import re
 import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from opencrds.atomic import temp_path_beside, write_bytes_atomic
 from opencrds.rules.naming import is_mapping
 
 #: A plain file name: no separators, no NUL, no leading dot, nothing but these characters.
@@ -179,47 +179,30 @@ class LocalFileStore(FileStore):
 
     # ---- writing ------------------------------------------------------------------------
 
-    def _temporary(self, target: Path) -> Path:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp_", dir=target.parent)
-        os.close(fd)
-        return Path(tmp)
-
     def save_atomic(self, observatory: str, name: str, data: Data,
                     branch: str | None = None) -> None:
-        target = self.path(observatory, name, branch)
-        tmp = self._temporary(target)
-        try:
-            with open(tmp, "wb") as stream:
-                if isinstance(data, bytes | bytearray | memoryview):
-                    stream.write(data)
-                else:
-                    shutil.copyfileobj(data, stream, _BLOCK)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        chunks = (data if isinstance(data, bytes | bytearray | memoryview)
+                  else iter(functools.partial(data.read, _BLOCK), b""))
+        write_bytes_atomic(self.path(observatory, name, branch), chunks, mode=0o644,
+                           make_parents=True)
 
     def save_from_path(self, observatory: str, name: str, source: Path,
                        branch: str | None = None, *, link: bool = False) -> None:
         target = self.path(observatory, name, branch)
-        tmp = self._temporary(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = temp_path_beside(target)
         try:
             if link:
-                tmp.unlink()
                 try:
-                    os.link(source, tmp)
+                    os.link(source, temp)
                 except OSError:
-                    shutil.copy2(source, tmp)
+                    shutil.copy2(source, temp)
             else:
-                shutil.copy2(source, tmp)
-                os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+                shutil.copy2(source, temp)  # keeps the mtime holds_copy_of compares
+                os.chmod(temp, 0o644)
+            os.replace(temp, target)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
             raise
 
     # ---- mission definitions ------------------------------------------------------------
