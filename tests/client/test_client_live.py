@@ -30,7 +30,7 @@ HEADER = {"INSTRUME": "ACS", "DETECTOR": "WFC", "DATE-OBS": "2005-01-01", "TIME-
 def test_default_context_online_and_saved(online: Path) -> None:
     assert api.get_default_context("hst") == "hst_0729.pmap"
     info = fetch_server_info("hst", save=True)
-    assert info["connected"] is True
+    assert info.connected is True
     assert (online / "config/hst/server_config").is_file()
     assert resolve("hst-2018-01-21T12:32:05", info, _client()).endswith(".pmap")
 

@@ -85,7 +85,7 @@ def offline_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_offline_specifiers(offline_cache: Path) -> None:
     info = fetch_server_info("jwst")
-    assert info["connected"] is False
+    assert info.connected is False
     got = sorted(specifiers.resolve(s, info) for s in
                  ("jwst-edit", "jwst-operational", "jwst-latest", "jwst-versions", "latest"))
     assert got == ["jwst_0526.pmap"] + ["jwst_0541.pmap"] * 4

@@ -46,9 +46,9 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_info_from_an_http_uri(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRDS_CONFIG_URI", f"{site}/hst/")
     info = fetch_server_info("hst", save=True)
-    assert info["operational_context"] == "hst_0729.pmap"
-    assert info["connected"] is False and info["status"] == "uri"
-    assert info["server"] == f"{site}/hst/server_config"
+    assert info.operational_context == "hst_0729.pmap"
+    assert info.connected is False and info.status == "uri"
+    assert info.server == f"{site}/hst/server_config"
 
 
 def test_info_from_a_local_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,7 +56,7 @@ def test_info_from_a_local_directory(tmp_path: Path, monkeypatch: pytest.MonkeyP
     folder.mkdir()
     (folder / "server_config").write_text(pprint.pformat(INFO), encoding="utf-8")
     monkeypatch.setenv("CRDS_CONFIG_URI", str(folder))
-    assert fetch_server_info("hst")["operational_context"] == "hst_0729.pmap"
+    assert fetch_server_info("hst").operational_context == "hst_0729.pmap"
 
 
 def test_unreadable_uri_falls_back_to_the_cache(site: str, tmp_path: Path,
@@ -67,7 +67,7 @@ def test_unreadable_uri_falls_back_to_the_cache(site: str, tmp_path: Path,
         pprint.pformat({**INFO, "operational_context": "hst_0700.pmap"}), encoding="utf-8")
     monkeypatch.setenv("CRDS_CONFIG_URI", f"{site}/nowhere")
     info = fetch_server_info("hst")
-    assert info["operational_context"] == "hst_0700.pmap" and info["status"] == "cache"
+    assert info.operational_context == "hst_0700.pmap" and info.status == "cache"
 
 
 def test_wrong_observatory_is_refused(site: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ from opencrds.client.download import Downloader
 from opencrds.client.plugin import PluginInterrupted, build_command
 from opencrds.client.rpc import RpcClient
 from opencrds.client.serverinfo import fetch_server_info
+from opencrds.protocol import ServerInfo
 
 CONTEXT = "hst_0427.pmap"
 REFERENCES = ["z1q2219el_2zx.fits", "v8q14451j_idc.fits"]
@@ -107,7 +108,7 @@ def fetcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def server_info(server: Server) -> dict:
+def server_info(server: Server) -> ServerInfo:
     with RpcClient(server.url) as client:
         return fetch_server_info("hst", client)
 
@@ -117,7 +118,7 @@ def some_names(server: Server, count: int = 15) -> list[str]:
         return client.call("get_mapping_names", CONTEXT)[:count] + REFERENCES
 
 
-def fetch(info: dict, names: list[str], jobs: int = 1) -> tuple[Downloader, dict, dict]:
+def fetch(info: ServerInfo, names: list[str], jobs: int = 1) -> tuple[Downloader, dict, dict]:
     downloader = Downloader("hst", info)
     requests: list[str] = []
     downloader.client.event_hooks["request"] = [lambda r: requests.append(r.url.path)]

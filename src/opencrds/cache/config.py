@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomic
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from ..rules.parser import parse_literal
 from .paths import branch_dir, readonly
@@ -40,21 +41,23 @@ def load_server_config(observatory: str) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """JSON-like types only, so the text survives the literal parser."""
-    if isinstance(value, Mapping):  # a dict, or a ServerInfo (its wire form)
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
-def save_server_config(observatory: str, info: Mapping[str, Any]) -> bool:
-    """Write ``info`` and ``bad_files.txt`` atomically; False (nothing written) if read-only."""
+def save_server_config(observatory: str, info: ServerInfo | Mapping[str, Any]) -> bool:
+    """Write ``info`` (its wire form, which the crds client reads too) and ``bad_files.txt``
+    atomically; False (nothing written) if read-only."""
     if readonly():
         return False
+    wire = info.to_wire() if isinstance(info, ServerInfo) else info
     directory = branch_dir("config", observatory)
-    write_text_atomic(directory / "server_config", pprint.pformat(_plain(info)) + "\n",
+    write_text_atomic(directory / "server_config", pprint.pformat(_plain(wire)) + "\n",
                       make_parents=True)
-    write_text_atomic(directory / "bad_files.txt", "\n".join(info.get("bad_files_list", [])),
+    write_text_atomic(directory / "bad_files.txt", "\n".join(wire.get("bad_files_list", [])),
                       make_parents=True)
     return True
 

@@ -12,8 +12,8 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from ..rules.naming import name_serial
 from .rpc import RpcClient
@@ -79,19 +79,19 @@ def observatory_for(observatory: str | None, contexts: Sequence[str] | None = No
     return default_observatory()
 
 
-def _pmaps(info: dict[str, Any]) -> list[str]:
-    return sorted((m for m in info.get("mappings", []) if m.endswith(".pmap")), key=name_serial)
+def _pmaps(info: ServerInfo) -> list[str]:
+    return sorted((m for m in info.mappings or () if m.endswith(".pmap")), key=name_serial)
 
 
-def select_contexts(selection: ContextSelection, info: dict[str, Any],
+def select_contexts(selection: ContextSelection, info: ServerInfo,
                     client: RpcClient | None) -> list[str]:
     """The literal mapping names ``selection`` picks, sorted."""
     if selection.wants_server_list:
-        if not info.get("connected"):
+        if not info.connected:
             raise ServerRequired("Required server connection unavailable.")
         pmaps = _pmaps(info)
         if selection.all:
-            return sorted(info.get("mappings", []))
+            return sorted(info.mappings or ())
         if selection.range:
             match = re.fullmatch(r"(\d+):(\d+)", selection.range)
             if not match or int(match[1]) > int(match[2]):
@@ -103,11 +103,11 @@ def select_contexts(selection: ContextSelection, info: dict[str, Any],
         edge = resolve(selection.up_to_context or selection.after_context, info, client)
         index = pmaps.index(edge)
         return pmaps[:index + 1] if selection.up_to_context else pmaps[index:]
-    specs = selection.contexts or [default_context_spec(info["observatory"])]
+    specs = selection.contexts or [default_context_spec(str(info.observatory))]
     expanded = [item for spec in specs for item in expand_all(spec, info, client)]
     return sorted(resolve(spec, info, client) for spec in expanded)
 
 
-def all_pmaps(info: dict[str, Any]) -> list[str]:
+def all_pmaps(info: ServerInfo) -> list[str]:
     """Every .pmap server info lists, by serial number."""
     return _pmaps(info)

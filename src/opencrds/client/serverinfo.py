@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from ..cache.config import load_server_config, save_server_config
-from ..protocol import ServerInfo, crds_encode
+from ..protocol import ProtocolError, ServerInfo, crds_encode
 from ..protocol.downloads import METADATA_FIELDS, URL_KEYS, unpack_urls
 from ..rules.errors import CrdsError
 from ..rules.parser import parse_literal
 from .rpc import RpcClient, env_number, server_url
 
 log = logging.getLogger("opencrds")
+_NOT_ASKED = object()  # the server info carried its own download_metadata
 
 
 class CrdsConfigError(CrdsError):
@@ -38,15 +39,18 @@ def default_observatory(observatory: str | None = None) -> str:
     return "jwst"
 
 
-def normalize(info: Mapping[str, Any], server: str) -> dict[str, Any]:
-    """What the client does to a raw result: mark it connected, unpack ``unchecked`` URLs."""
-    info = dict(info)
+def normalize(wire: Mapping[str, Any], server: str) -> ServerInfo:
+    """The ServerInfo of a raw ``get_server_info`` result, as the client keeps it: marked
+    connected to ``server``, ``unchecked`` URLs unpacked, ``last_synced`` set if not sent."""
+    if not isinstance(wire, Mapping):
+        raise ProtocolError(f"server info must be an object, got {type(wire).__name__}")
+    info = dict(wire)
     info.update(status="server", connected=True, server=server)
     for key in URL_KEYS:
         if key in info:
             info[key] = unpack_urls(info[key])
     info.setdefault("last_synced", str(datetime.now()))
-    return info
+    return ServerInfo.from_wire(info)
 
 
 def fetch_server_info(observatory: str | None = None, client: RpcClient | None = None,
@@ -61,20 +65,24 @@ def fetch_server_info(observatory: str | None = None, client: RpcClient | None =
                                   os.environ["CRDS_CONFIG_URI"])
     owned = client is None
     client = client or RpcClient(server_url(observatory))
+    metadata: Any = _NOT_ASKED
     try:
-        wire = normalize(client.call("get_server_info"), client.url)
-        if "download_metadata" not in wire:
-            meta = client.call("get_file_info_map", observatory, None, METADATA_FIELDS)
-            wire["download_metadata"] = crds_encode(meta)
+        wire = client.call("get_server_info")
+        if isinstance(wire, Mapping) and "download_metadata" not in wire:
+            metadata = client.call("get_file_info_map", observatory, None, METADATA_FIELDS)
     except CrdsError as exc:
         log.debug("get_server_info failed (%s); using the cached server_config", exc)
-        wire = load_server_config(observatory)
+        info = ServerInfo.from_wire(load_server_config(observatory))
+    else:
+        info = normalize(wire, client.url)
+        if metadata is not _NOT_ASKED:
+            info = info.replace(download_metadata=crds_encode(metadata))
     finally:
         if owned:
             client.close()
-    info = _check_observatory(ServerInfo.from_wire(wire), observatory, client.url)
+    info = _check_observatory(info, observatory, client.url)
     if save and info.connected:
-        save_server_config(observatory, info.to_wire())
+        save_server_config(observatory, info)
     return info
 
 

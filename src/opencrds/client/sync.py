@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache.paths import cache_overrides
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from .selection import ContextSelection, ServerRequired, select_contexts
 from .sync_checks import SyncChecks
@@ -193,7 +194,7 @@ class Syncer(DatasetSources, SyncChecks):
         options = self.options
         with RpcClient(server_url(self.observatory)) as client:
             info = fetch_server_info(self.observatory, client)
-            if not info.get("connected"):
+            if not info.connected:
                 raise SyncServerUnavailable(client.url)
             self.client, self.info = client, info
             old_context = self.cached_context()
@@ -248,11 +249,9 @@ class Syncer(DatasetSources, SyncChecks):
 
     def without_bad(self, names: list[str]) -> list[str]:
         """``names`` less the server's bad files when --purge-rejected/-blacklisted ask so."""
-        from ..cache.config import bad_files
-
         if not (self.options.purge_rejected or self.options.purge_blacklisted):
             return names
-        bad = bad_files(self.info)
+        bad = self.info.bad_files
         return [n for n in names if n not in bad]
 
     def cached_context(self) -> str | None:
@@ -260,10 +259,10 @@ class Syncer(DatasetSources, SyncChecks):
         from ..cache.config import load_server_config
 
         try:
-            config = load_server_config(self.observatory)
+            config = ServerInfo.from_wire(load_server_config(self.observatory))
         except Exception:  # no or unreadable config: nothing cached yet
             return None
-        return config.get("operational_context") or config.get("latest_context")
+        return config.operational_context or config.latest_context
 
     def update_config(self, old_context: str | None) -> None:
         """Write server_config unless errors occurred; then --verify-context-change."""
@@ -285,7 +284,7 @@ class Syncer(DatasetSources, SyncChecks):
 
     def push_context(self) -> None:
         """Tell the server which context this pipeline's cache now holds (PROTOCOL.md §2.2)."""
-        context = self.cached_context() or self.info.get("operational_context")
+        context = self.cached_context() or self.info.operational_context
         try:
             try:
                 self.client.call("push_remote_context", self.observatory, "operational",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..protocol import ServerInfo
     from .sync import SyncOptions
 
 log = logging.getLogger("opencrds")
@@ -24,7 +25,7 @@ class SyncChecks:
 
     options: SyncOptions
     client: Any
-    info: dict[str, Any]
+    info: ServerInfo
     observatory: str
 
     def error(self, message: str, *values: Any) -> None:
@@ -33,13 +34,12 @@ class SyncChecks:
     def verify(self, downloader: Any, files: list[str]) -> None:
         """Compare local files with the server catalog (TOOLS.md §4.7); remove rejected and
         blacklisted files with --purge-rejected / --purge-blacklisted."""
-        from ..cache.config import bad_files
         from ..cache.paths import readonly
         from ..cache.storage import remove
 
         catalog = self.client.call("get_file_info_map", self.observatory, sorted(set(files)),
                                    INFO_FIELDS)
-        bad = bad_files(self.info)
+        bad = self.info.bad_files
         repair: list[str] = []
         for i, name in enumerate(files, 1):
             entry = catalog.get(name)

@@ -11,6 +11,7 @@ from ..rules.errors import CrdsError
 from .selection import all_pmaps
 
 if TYPE_CHECKING:
+    from ..protocol import ServerInfo
     from .sync import SyncOptions
 
 log = logging.getLogger("opencrds")
@@ -22,7 +23,7 @@ class DatasetSources:
 
     options: SyncOptions
     client: Any
-    info: dict[str, Any]
+    info: ServerInfo
     observatory: str
 
     def error(self, message: str, *values: Any) -> None:

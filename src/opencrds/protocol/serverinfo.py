@@ -3,16 +3,14 @@
 ``ServerInfo.from_wire(dict)`` checks the type of every key it knows and keeps the others in
 ``extra``; ``to_wire()`` gives the same dict back, key order and value types included, so what a
 server sends, or a cache's ``server_config`` holds, survives a round trip unchanged. A key the
-wire did not have stays absent (its field is ``None``).
-
-For code written against the plain dict, a ``ServerInfo`` also reads as a read-only mapping of
-its wire form (``info["observatory"]``, ``info.get("connected")``); new code uses the fields.
+wire did not have stays absent (its field is ``None``). Code reads the fields; ``to_wire()``
+is the one way back to the dict (what a server sends, what a cache saves).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,7 +25,7 @@ _LIST = (list, tuple)
 
 
 @dataclass(frozen=True, eq=True)
-class ServerInfo(Mapping[str, Any]):
+class ServerInfo:
     """What a CRDS server says about itself and its files; fields in the order the server
     sends them. Treat the dicts inside as read-only."""
 
@@ -97,7 +95,7 @@ class ServerInfo(Mapping[str, Any]):
 
     def to_wire(self) -> dict[str, Any]:
         """The plain dict, exactly as it came (or as the server sends it)."""
-        return {key: self[key] for key in self.keys_order}
+        return {key: self._wire_value(key) for key in self.keys_order}
 
     def replace(self, **changes: Any) -> ServerInfo:
         """A copy with fields (or wire keys, into ``extra``) changed; changed keys keep their
@@ -107,23 +105,14 @@ class ServerInfo(Mapping[str, Any]):
         order = (*self.keys_order, *(k for k in changes if k not in self.keys_order))
         return dataclasses.replace(self, **fields, extra=extra, keys_order=order)
 
-    # ---- the read-only mapping of the wire form --------------------------------------------
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self.keys_order:
-            raise KeyError(key)
-        if key in _FIELD_NAMES:
-            value = getattr(self, key)
-            if key in ("bad_files_list", "mappings") and value is not None:
-                return list(value)
-            return value
-        return self.extra[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys_order)
-
-    def __len__(self) -> int:
-        return len(self.keys_order)
+    def _wire_value(self, key: str) -> Any:
+        """The value of wire key ``key`` as sent (file-name tuples back as lists)."""
+        if key not in _FIELD_NAMES:
+            return self.extra[key]
+        value = getattr(self, key)
+        if key in ("bad_files_list", "mappings") and value is not None:
+            return list(value)
+        return value
 
     __hash__ = None  # type: ignore[assignment]  (holds dicts)
 

@@ -8,10 +8,13 @@ import os
 import sys
 from collections import Counter
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..cache.paths import env_flag
 from ..rules.errors import CrdsError
+
+if TYPE_CHECKING:
+    from ..protocol import ServerInfo
 
 LOGGER_NAME = "opencrds"
 log = logging.getLogger(LOGGER_NAME)
@@ -31,7 +34,7 @@ def server_required(url: str) -> int:
     return FATAL
 
 
-def connected_server_info(observatory: str, client: Any) -> dict[str, Any] | None:
+def connected_server_info(observatory: str, client: Any) -> ServerInfo | None:
     """Server info fetched with ``client`` (an ``RpcClient``) from a live server; None after
     logging the FATAL line when the server cannot be reached."""
     from ..client.serverinfo import fetch_server_info
@@ -41,7 +44,7 @@ def connected_server_info(observatory: str, client: Any) -> dict[str, Any] | Non
     except CrdsError as exc:
         log.error("(FATAL) %s", exc)
         return None
-    if not info.get("connected"):
+    if not info.connected:
         server_required(client.url)
         return None
     return info

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..client.selection import ServerRequired, select_contexts
 from ..client.wordlists import expand_words
+from ..protocol import ServerInfo
 from ..rules.errors import CrdsError
 from ..rules.matches import MatchPath
 from .common import ToolError, count, log, server_required
@@ -85,14 +86,14 @@ def _out(text: str) -> None:
 
 
 def _contexts(args: argparse.Namespace, observatory: str,
-              need_server: bool) -> tuple[list[str], dict[str, Any], Any]:
+              need_server: bool) -> tuple[list[str], ServerInfo, Any]:
     """(literal contexts, server info, open client or None). Literal ``--contexts`` need
     neither the server nor its cached configuration."""
     from ..client.specifiers import is_literal
 
     literal = args.contexts and all(is_literal(c) for c in args.contexts)
     if literal and not need_server and not context_selection(args).wants_server_list:
-        return sorted(c.removeprefix("crds://") for c in args.contexts), {}, None
+        return sorted(c.removeprefix("crds://") for c in args.contexts), ServerInfo(), None
     from ..client.rpc import RpcClient, server_url
     from ..client.serverinfo import fetch_server_info
 
@@ -172,7 +173,7 @@ def _dump_references(args: argparse.Namespace, contexts: list[str]) -> None:
                           ", ".join(loaded))
 
 
-def _dump_datasets(args: argparse.Namespace, contexts: list[str], info: dict[str, Any],
+def _dump_datasets(args: argparse.Namespace, contexts: list[str], info: ServerInfo,
                    client: Any) -> None:
     try:
         from ..client import datasets
@@ -181,7 +182,7 @@ def _dump_datasets(args: argparse.Namespace, contexts: list[str], info: dict[str
     from ..client.contexts import load_context
     from ..rules.matches import dataset_parameters
 
-    if not info.get("connected"):
+    if not info.connected:
         raise ToolError(f"{NO_DATASET_SERVER}: no connection to "
                         f"{getattr(client, 'url', 'the CRDS server')}")
     ids = datasets.read_ids(args.datasets)

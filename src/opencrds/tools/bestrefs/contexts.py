@@ -16,6 +16,7 @@ from typing import Any
 
 from ...cache.paths import branch_dir
 from ...observatories import registered_observatories
+from ...protocol import ProtocolError, ServerInfo
 from ..common import ToolError, log
 
 _TAGS = {"latest": "latest_context", "operational": "operational_context",
@@ -29,21 +30,25 @@ def config_dir(observatory: str, cache: str | os.PathLike[str] | None) -> Path:
     return branch_dir("config", observatory)
 
 
-def server_config(observatory: str, cache: str | os.PathLike[str] | None) -> dict[str, Any]:
-    """The cached server configuration of ``observatory`` ({} when there is none)."""
+def server_config(observatory: str, cache: str | os.PathLike[str] | None) -> ServerInfo:
+    """The cached server configuration of ``observatory`` (an empty ServerInfo when there is
+    none, or it cannot be read)."""
     path = config_dir(observatory, cache) / "server_config"
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return {}
+        return ServerInfo()
     for parse in (json.loads, ast.literal_eval):
         try:
             value = parse(text)
         except (ValueError, SyntaxError):
             continue
         if isinstance(value, dict):
-            return value
-    return {}
+            try:
+                return ServerInfo.from_wire(value)
+            except ProtocolError:
+                return ServerInfo()
+    return ServerInfo()
 
 
 def default_observatory(chosen: str | None) -> str | None:
@@ -103,8 +108,8 @@ def resolve_context(spec: str | None, observatory: str | None,
         obs, tag = default_observatory(observatory) or "", "latest"
     if obs in registered_observatories() and tag in _TAGS:
         config = server_config(obs, cache)
-        name = config.get(_TAGS[tag]) or (config.get("operational_context")
-                                           if tag == "latest" else None)
+        name = getattr(config, _TAGS[tag]) or (config.operational_context
+                                               if tag == "latest" else None)
         if name:
             if explicit:
                 log.info("Symbolic context %r resolves to %r", spec, name)
@@ -122,7 +127,7 @@ def bad_files(observatory: str, cache: str | os.PathLike[str] | None) -> frozens
     try:
         names = path.read_text(encoding="utf-8").split()
     except (OSError, UnicodeDecodeError):
-        names = list(server_config(observatory, cache).get("bad_files_list") or ())
+        names = list(server_config(observatory, cache).bad_files_list or ())
     return frozenset(name.strip().lower() for name in names if name.strip())
 
 

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from ...client.selection import all_pmaps, select_contexts
+from ...protocol import ServerInfo
 from ...rules.errors import CrdsError
 from ..common import FATAL, count, log, server_required
 from ..context_switches import add_context_arguments, context_selection, observatory_of_args
@@ -56,14 +57,14 @@ def run(args: argparse.Namespace) -> int:
         info = fetch_server_info(observatory, client, save=True)
         needs_server = args.build_context or args.remote_context or (
             args.include_orphans and args.references)
-        if needs_server and not info.get("connected"):
+        if needs_server and not info.connected:
             return server_required(client.url)
         if args.status:
             _status(info, observatory, client)
         if args.config:
             _config(info, client.url, observatory)
         if args.operational_context:
-            _out(info.get("latest_context") or info["operational_context"])
+            _out(info.default_context)
         if args.build_context:
             _out(build_context(observatory, client))
         if args.remote_context:
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     return count("ERROR")
 
 
-def _contexts_and_files(args: argparse.Namespace, info: dict[str, Any], client: Any,
+def _contexts_and_files(args: argparse.Namespace, info: ServerInfo, client: Any,
                         observatory: str) -> None:
     showing = args.cat is not None or bool(args.tpns)  # a bare --tpns leaves lists alone
     needs_contexts = (args.resolve_contexts or args.mappings or args.references
@@ -127,7 +128,7 @@ def _remote_context(observatory: str, pipeline: str, client: Any) -> str | None:
         return None
 
 
-def effective_context(observatory: str, info: dict[str, Any], client: Any) -> str:
+def effective_context(observatory: str, info: ServerInfo, client: Any) -> str:
     """The context a pipeline would use: ``$CRDS_CONTEXT``; for JWST the build context of the
     installed calibration software (without it, or offline, the latest, with crds's warning
     when it is missing); else the latest context of the server info."""
@@ -143,12 +144,12 @@ def effective_context(observatory: str, info: dict[str, Any], client: Any) -> st
         except metadata.PackageNotFoundError:
             log.warning("Calibration SW not found, defaulting to latest.")
         else:
-            if info.get("connected"):
+            if info.connected:
                 return build_context(observatory, client)
-    return str(info.get("latest_context") or info.get("operational_context"))
+    return str(info.latest_context or info.operational_context)
 
 
-def _status(info: dict[str, Any], observatory: str, client: Any) -> None:
+def _status(info: ServerInfo, observatory: str, client: Any) -> None:
     """The ``--status`` rows of crds: the variables as set (``'undefined'`` when not)."""
     from ... import __version__
     from ...cache.paths import readonly
@@ -162,7 +163,7 @@ def _status(info: dict[str, Any], observatory: str, client: Any) -> None:
         "CRDS_SERVER_URL": os.environ.get("CRDS_SERVER_URL") or "undefined",
         "Cache Locking": "disabled" if readonly() else "enabled",
         "Effective Context": effective_context(observatory, info, client),
-        "Last Synced": info.get("last_synced"),
+        "Last Synced": info.last_synced,
         "Python Executable": sys.executable,
         "Python Version": ".".join(str(v) for v in sys.version_info),
         "Readonly Cache": readonly(),
@@ -171,7 +172,7 @@ def _status(info: dict[str, Any], observatory: str, client: Any) -> None:
         _out(f"{key} = {value!r}")
 
 
-def _config(info: dict[str, Any], url: str, observatory: str) -> None:
+def _config(info: ServerInfo, url: str, observatory: str) -> None:
     from ...cache.paths import branch_dir, readonly, subdir_mode
     from ...client.download import file_url
 
@@ -182,7 +183,7 @@ def _config(info: dict[str, Any], url: str, observatory: str) -> None:
                                "ref_cache_subdir_mode": subdir_mode(observatory)},
         "CRDS Actual Paths": {b: str(branch_dir(b, observatory))
                               for b in ("mappings", "references", "config", "pickles")},
-        "CRDS Server Info": {k: v for k, v in sorted(info.items())
+        "CRDS Server Info": {k: v for k, v in sorted(info.to_wire().items())
                              if k not in ("download_metadata", "mappings", "context_history",
                                           "bad_files_list")},
     }

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...client import datasets
 from ...client.selection import select_contexts
+from ...protocol import ServerInfo
 from ...rules.errors import CrdsError
 from ..common import FATAL, connected_server_info, log
 from ..context_switches import context_selection, observatory_of_args
@@ -120,7 +121,7 @@ def required_parkeys(context: str, client: Any) -> dict[str, list[str]] | list[s
 
 
 def _print_headers(args: argparse.Namespace, context: str, client: Any,
-                   info: dict[str, Any]) -> int:
+                   info: ServerInfo) -> int:
     try:
         ids = datasets.read_ids(args.dataset_headers)
         headers, failures = datasets.fetch_dataset_headers(

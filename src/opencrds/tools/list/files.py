@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...protocol import ServerInfo
 from ...rules.errors import CrdsError
 from ..common import log
 
@@ -79,16 +80,16 @@ def closure(contexts: list[str]) -> tuple[list[str], list[str]]:
     return sorted(mappings), sorted(references)
 
 
-def orphan_references(observatory: str, info: dict[str, Any], client: Any) -> list[str]:
+def orphan_references(observatory: str, info: ServerInfo, client: Any) -> list[str]:
     """The references of the server catalog (``list_references``) that no mapping the server
     knows names; needs the server."""
     from ...client.contexts import load_context
     from ...client.selection import ServerRequired
 
-    if not info.get("connected"):
+    if not info.connected:
         raise ServerRequired("--include-orphans: Required server connection unavailable.")
     named: set[str] = set()
-    for name in info.get("mappings", []):
+    for name in info.mappings or ():
         if name.endswith(".rmap"):
             try:
                 named.update(load_context(name).reference_names())
@@ -99,7 +100,7 @@ def orphan_references(observatory: str, info: dict[str, Any], client: Any) -> li
 
 
 def _selected(args: argparse.Namespace, contexts: list[str], observatory: str,
-              info: dict[str, Any], client: Any) -> tuple[list[str], list[str]]:
+              info: ServerInfo, client: Any) -> tuple[list[str], list[str]]:
     """(mappings, references) that ``--mappings``/``--references`` select. With ``--all``
     the mappings are every mapping the server knows, orphans included."""
     mappings: list[str] = []
@@ -107,14 +108,14 @@ def _selected(args: argparse.Namespace, contexts: list[str], observatory: str,
     if args.references or (args.mappings and not args.all):
         mappings, references = closure(contexts)
     if args.mappings and args.all:
-        mappings = sorted(set(mappings) | set(info.get("mappings", [])))
+        mappings = sorted(set(mappings) | set(info.mappings or ()))
     if args.references and args.include_orphans:
         references = sorted(set(references) | set(orphan_references(observatory, info, client)))
     return (mappings if args.mappings else []), (references if args.references else [])
 
 
 def implied_files(args: argparse.Namespace, contexts: list[str], observatory: str,
-                  info: dict[str, Any], client: Any) -> list[str]:
+                  info: ServerInfo, client: Any) -> list[str]:
     """The files ``--mappings``/``--references`` select, for ``--cat``/``--tpns``:
     mappings first."""
     if not (args.mappings or args.references):
@@ -124,7 +125,7 @@ def implied_files(args: argparse.Namespace, contexts: list[str], observatory: st
 
 
 def print_closure(args: argparse.Namespace, contexts: list[str], observatory: str,
-                  info: dict[str, Any], client: Any) -> None:
+                  info: ServerInfo, client: Any) -> None:
     """``--references`` (printed first) and ``--mappings``, names or cache paths."""
     from ...cache.paths import file_path
 
@@ -169,7 +170,7 @@ class _Printer:
 
 
 def cat_files(files: list[str], args: argparse.Namespace, observatory: str,
-              info: dict[str, Any], client: Any) -> int:
+              info: ServerInfo, client: Any) -> int:
     """Print each file: mapping text, or reference header (``--keywords`` filters it), FITS
     structure and array properties; then its catalog entry when the server is up. Returns
     the number of files that could not be read."""
@@ -192,7 +193,7 @@ def cat_files(files: list[str], args: argparse.Namespace, observatory: str,
             log.error("Failed dumping: %r : %s", name, exc)
             failures += 1
             continue
-        if info.get("connected") and client is not None:
+        if info.connected and client is not None:
             _catalog_info(os.path.basename(path), observatory, client, printer)
     return failures
 
