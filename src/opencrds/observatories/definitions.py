@@ -25,8 +25,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..atomic import write_text_atomic
 from .tpn import Constraint, DefinitionError, TpnDirectory, parse_tpn
 
 log = logging.getLogger(__name__)
@@ -363,13 +362,13 @@ class ObservatoryDefinition:
 # ---- our format ----------------------------------------------------------------------------
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml(path: Path) -> Any:
+    import yaml  # here, not at the top: every command imports this module, few read YAML
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a safe loader
+            return yaml.load(stream, Loader=loader)  # noqa: S506 - a safe loader
     except FileNotFoundError:
         raise DefinitionError(f"missing definitions file: {path}") from None
     except yaml.YAMLError as exc:
@@ -528,23 +527,21 @@ def write_definitions(definition: ObservatoryDefinition, path: str | Path, *,
     return root
 
 
-class _Dumper(yaml.SafeDumper):
+def _str_presenter(dumper: Any, value: str) -> Any:
     """Multi-line strings (.tpn texts) as literal blocks."""
-
-
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _str_presenter)
-
-
 def _dump_yaml(path: Path, data: Any, preamble: str = "") -> None:
-    """Write YAML atomically (a temporary file renamed over the target)."""
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=100)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(preamble + text, encoding="utf-8")
-    temp.replace(path)
+    """Write YAML atomically."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(str, _str_presenter)
+    text = yaml.dump(data, Dumper=Dumper, sort_keys=False, default_flow_style=None, width=100)
+    write_text_atomic(path, preamble + text)
 
 
