@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..rules.conventions import Conventions, Hook, conventions_for, register
 from ..rules.parser import SelectorCall
 from ..rules.writer import write_with_checksum
-from .crds_format import load_crds_definitions
-from .definitions import DefinitionError, ObservatoryDefinition, load_definitions
+from .tpn import DefinitionError
+
+if TYPE_CHECKING:  # the definition readers are imported when a mission is read (rarely)
+    from .definitions import ObservatoryDefinition
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,12 @@ def read_definitions(path: str | os.PathLike[str]) -> ObservatoryDefinition:
     (``specs/``)."""
     root = Path(path)
     if (root / "observatory.yaml").is_file():
+        from .definitions import load_definitions
+
         return load_definitions(root)
     if (root / "specs").is_dir():
+        from .crds_format import load_crds_definitions
+
         return load_crds_definitions(root)
     raise DefinitionError(f"{root}: neither observatory.yaml nor specs/ found")
 
@@ -83,6 +88,8 @@ def register_definitions(source: str | os.PathLike[str] | ObservatoryDefinition,
     format). Mappings loaded afterwards whose ``observatory`` is that mission use them
     (mappings already loaded and shared keep the conventions they were built with).
     """
+    from .definitions import ObservatoryDefinition
+
     definition = source if isinstance(source, ObservatoryDefinition) else read_definitions(source)
     conventions = DefinedConventions(definition, hooks)
     register(conventions)
@@ -97,6 +104,8 @@ def registered_definition(observatory: str) -> ObservatoryDefinition | None:
 
 def mission_path(name: str) -> Path:
     """The definitions directory of a mission shipped with opencrds (e.g. ``tobs``)."""
+    from importlib import resources
+
     path = Path(str(resources.files(__package__).joinpath("missions", name)))
     if not (path / "observatory.yaml").is_file():
         raise DefinitionError(f"no mission '{name}' is shipped with opencrds")
