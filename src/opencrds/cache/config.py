@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import pprint
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomic
-from ..protocol import ServerInfo
+from ..protocol import ProtocolError, ServerInfo
 from ..rules.errors import CrdsError
 from ..rules.parser import parse_literal
 from .paths import branch_dir, readonly
@@ -37,6 +39,27 @@ def load_server_config(observatory: str) -> dict[str, Any]:
     info = dict(info)
     info["status"], info["connected"] = "cache", False
     return info
+
+
+def read_cached_server_info(path: Path) -> ServerInfo:
+    """The server info in the ``server_config`` file at ``path`` (a Python literal, or JSON),
+    for tools that only prefer it: an empty ServerInfo when the file is missing, unreadable or
+    not a server info (:func:`load_server_config` is the strict reader)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ServerInfo()
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(text)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, dict):
+            try:
+                return ServerInfo.from_wire(value)
+            except ProtocolError:
+                return ServerInfo()
+    return ServerInfo()
 
 
 def _plain(value: Any) -> Any:

@@ -3,7 +3,6 @@ and the cache."""
 
 from __future__ import annotations
 
-import ast
 import functools
 import logging
 import os
@@ -11,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache.config import read_cached_server_info
 from ..cache.paths import branch_dir
 from ..observatories import registered_observatories
 from ..observatories.crds_format import load_crds_definitions
@@ -117,13 +117,10 @@ def reference_path(name: str, observatory: str, options: CertifyOptions) -> Path
 def default_context(observatory: str, options: CertifyOptions) -> str | None:
     """The operational context from the cached ``server_config``, else the newest pmap."""
     config = branch_dir("config", observatory, _cache_env(options)) / "server_config"
-    try:
-        info = ast.literal_eval(config.read_text(encoding="utf-8"))
-        for key in ("operational_context", "edit_context"):
-            if isinstance(info, dict) and isinstance(info.get(key), str):
-                return info[key]
-    except (OSError, ValueError, SyntaxError):
-        pass
+    info = read_cached_server_info(config)
+    for context in (info.operational_context, info.edit_context):
+        if isinstance(context, str):
+            return context
     mappings = branch_dir("mappings", observatory, _cache_env(options))
     pmaps = sorted(p.name for p in mappings.glob(f"{observatory}_[0-9]*.pmap"))
     return pmaps[-1] if pmaps else None

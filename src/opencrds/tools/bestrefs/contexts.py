@@ -8,15 +8,14 @@ TOOLS.md §3.2): ``<obs>-latest``, ``<obs>-operational``, ``<obs>-edit``, ``<obs
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from ...cache.config import read_cached_server_info
 from ...cache.paths import branch_dir
 from ...observatories import registered_observatories
-from ...protocol import ProtocolError, ServerInfo
+from ...protocol import ServerInfo
 from ..common import ToolError, log
 
 _TAGS = {"latest": "latest_context", "operational": "operational_context",
@@ -33,22 +32,7 @@ def config_dir(observatory: str, cache: str | os.PathLike[str] | None) -> Path:
 def server_config(observatory: str, cache: str | os.PathLike[str] | None) -> ServerInfo:
     """The cached server configuration of ``observatory`` (an empty ServerInfo when there is
     none, or it cannot be read)."""
-    path = config_dir(observatory, cache) / "server_config"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ServerInfo()
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            value = parse(text)
-        except (ValueError, SyntaxError):
-            continue
-        if isinstance(value, dict):
-            try:
-                return ServerInfo.from_wire(value)
-            except ProtocolError:
-                return ServerInfo()
-    return ServerInfo()
+    return read_cached_server_info(config_dir(observatory, cache) / "server_config")
 
 
 def default_observatory(chosen: str | None) -> str | None:
