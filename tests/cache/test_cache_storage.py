@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from opencrds.cache import config, locking, storage
+from opencrds.protocol import ServerInfo
 
 DATA = b"0123456789" * 1000
 SHA1 = hashlib.sha1(DATA).hexdigest()
@@ -135,7 +136,7 @@ def test_server_config_round_trip(cache: Path) -> None:
     assert {k: loaded[k] for k in info if k != "connected"} == \
         {k: v for k, v in info.items() if k != "connected"}
     assert (cache / "config/hst/bad_files.txt").read_text() == "a.fits\nb.rmap"
-    assert config.bad_files(loaded) == {"a.fits", "b.rmap"}
+    assert ServerInfo.from_wire(loaded).bad_files == {"a.fits", "b.rmap"}
 
 
 def test_server_config_missing(cache: Path) -> None:

@@ -83,8 +83,3 @@ def save_server_config(observatory: str, info: ServerInfo | Mapping[str, Any]) -
     write_text_atomic(directory / "bad_files.txt", "\n".join(wire.get("bad_files_list", [])),
                       make_parents=True)
     return True
-
-
-def bad_files(info: Mapping[str, Any]) -> frozenset[str]:
-    """The scientifically invalid files named by server info."""
-    return frozenset(info.get("bad_files_list") or ())
