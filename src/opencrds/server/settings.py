@@ -26,6 +26,7 @@ import datetime
 import os
 
 from .config import current
+from .queue import huey_settings
 
 
 def _csv(name: str, default: str) -> list[str]:
@@ -52,6 +53,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "opencrds.server.catalog",
     "opencrds.server.rpc",
+    "opencrds.server.accounts",
+    "opencrds.server.submissions",
+    "huey.contrib.djhuey",
     "axes",
 ]
 
@@ -69,8 +73,9 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out
-    "django.contrib.auth.backends.ModelBackend",
+    "opencrds.server.accounts.backends.PasswordOrTokenBackend",  # password or API token
 ]
+LOGIN_URL = "/login/"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
@@ -138,3 +143,36 @@ LOGGING = {
         "django.request": {"level": "WARNING"},  # one line per refused request
     },
 }
+
+# Submissions (SERVER.md §1.10-§2): instrument locks expire after OPENCRDS_LOCK_TIMEOUT seconds
+# without activity; each user's upload area holds at most OPENCRDS_UPLOAD_MAX_BYTES per file;
+# submissions are staged under the home until confirmed; confirmed deliveries are linked into
+# OPENCRDS_DELIVERY_DIR for an archive when it is set (else released at once).
+OPENCRDS_LOCK_TIMEOUT = datetime.timedelta(
+    seconds=int(os.environ.get("OPENCRDS_LOCK_TIMEOUT", 4 * 3600)))
+OPENCRDS_UPLOAD_MAX_BYTES = int(os.environ.get("OPENCRDS_UPLOAD_MAX_BYTES", 4 * 1024**3))
+OPENCRDS_UPLOADS = OPENCRDS_HOME / "uploads"
+OPENCRDS_STAGING = OPENCRDS_HOME / "submissions"
+OPENCRDS_CATALOGS = OPENCRDS_HOME / "catalogs"
+OPENCRDS_DELIVERY_DIR = os.environ.get("OPENCRDS_DELIVERY_DIR") or None
+FILE_UPLOAD_TEMP_DIR = None  # the system's; uploads are moved into the user's area
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Task queue (opencrds.server.queue): SQLite in the home, or Redis with OPENCRDS_QUEUE_URL.
+HUEY = huey_settings(OPENCRDS_HOME)
+
+# E-mail: SMTP when OPENCRDS_EMAIL_HOST is set, files in OPENCRDS_EMAIL_DIR, else the console.
+if os.environ.get("OPENCRDS_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["OPENCRDS_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("OPENCRDS_EMAIL_PORT", 25))
+    EMAIL_HOST_USER = os.environ.get("OPENCRDS_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("OPENCRDS_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("OPENCRDS_EMAIL_TLS", "").lower() in ("1", "true", "yes")
+elif os.environ.get("OPENCRDS_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["OPENCRDS_EMAIL_DIR"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("OPENCRDS_EMAIL_FROM", "opencrds@localhost")
+OPENCRDS_NOTIFY_EMAILS = _csv("OPENCRDS_NOTIFY_EMAILS", "")

@@ -1,4 +1,5 @@
-"""URL map: admin, JSON-RPC, downloads and health (the rpc app owns the last three)."""
+"""URL map: admin, JSON-RPC, downloads and health (the rpc app), accounts (login, locks),
+submissions (uploads, jpoll, forms, review) and operator actions."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -16,4 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^static/(?P<path>.+)$", _static),
     path("", include("opencrds.server.rpc.urls")),
+    path("", include("opencrds.server.accounts.urls")),
+    path("", include("opencrds.server.submissions.urls")),
+    path("", include("opencrds.server.operations.urls")),
 ]

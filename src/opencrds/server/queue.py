@@ -1,0 +1,37 @@
+"""The task queue: Huey, configured from the environment (``OPENCRDS_QUEUE_URL``).
+
+With no URL the queue is a SQLite file in the home (``queue.sqlite3``): nothing more to run
+than ``opencrds serve``, which starts the queue's consumer beside the web workers. With
+``redis://HOST:PORT/DB`` the queue lives in Redis, for several hosts; the consumer is then run
+with ``opencrds manage run_huey`` where wanted (``opencrds serve --no-consumer`` skips its own).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+QUEUE_URL_VAR = "OPENCRDS_QUEUE_URL"
+
+
+def huey_settings(home: Path) -> dict[str, Any]:
+    """Django's ``HUEY`` setting (huey.contrib.djhuey) for this home and environment."""
+    url = os.environ.get(QUEUE_URL_VAR, "").strip()
+    common: dict[str, Any] = {
+        "name": "opencrds",
+        "immediate": False,  # djhuey would run tasks in the web request when DEBUG is on
+        "results": True,
+        "utc": True,
+        "consumer": {"workers": int(os.environ.get("OPENCRDS_QUEUE_WORKERS", "2")),
+                     "worker_type": "process", "check_worker_health": True},
+    }
+    if not url:
+        return {**common, "huey_class": "huey.SqliteHuey",
+                "filename": str(home / "queue.sqlite3")}
+    parsed = urlparse(url)
+    if parsed.scheme in ("redis", "rediss"):
+        return {**common, "huey_class": "huey.RedisHuey", "url": url}
+    raise ValueError(f"{QUEUE_URL_VAR}={url!r}: only redis:// URLs are supported "
+                     "(leave it unset for the embedded SQLite queue)")

@@ -1,0 +1,1 @@
+"""JSON-RPC methods of the jpoll channels (filled in by their owner)."""

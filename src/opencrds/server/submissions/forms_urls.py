@@ -1,0 +1,3 @@
+"""Submission form, review and confirm URLs (filled in by their owner)."""
+
+urlpatterns: list = []
