@@ -84,3 +84,29 @@ def messages(submission: Any) -> list[dict[str, Any]]:
     from opencrds.server.submissions.jpoll.channels import pull
 
     return pull(submission.channel_id, 0)
+
+
+def staged_ready(user: Any, area: Path, name: str = "jwst_miri_ipc_9001.fits") -> Any:
+    """A READY 'references' submission staged by hand (the state processing leaves): the real
+    MIRI IPC file renamed ``name`` in its ``files/`` folder, its result naming it."""
+    import hashlib
+
+    from opencrds.server.submissions.models import Submission
+    from opencrds.server.submissions.processing import files_dir
+    from opencrds.server.submissions.services import create_submission
+
+    [path] = upload(area, (MIRI_IPC, "uploaded_ipc.fits"))
+    submission = create_submission(user, "references", "jwst",
+                                   {"description": "hand staged", "instrument": "miri",
+                                    "derive_from": CONTEXT}, [path])
+    folder = files_dir(submission)
+    shutil.copy(MIRI_IPC, folder / name)
+    result = {"starting_context": CONTEXT, "new_context": "", "generated": [], "diffs": [],
+              "collisions": [], "errors": [], "warnings": [],
+              "files": [{"uploaded": "uploaded_ipc.fits", "name": name, "status": "OK",
+                         "instrument": "miri", "filekind": "ipc",
+                         "sha1sum": hashlib.sha1(MIRI_IPC.read_bytes()).hexdigest(),
+                         "size": MIRI_IPC.stat().st_size, "log": []}]}
+    Submission.objects.filter(pk=submission.pk).update(status="ready", result=result)
+    submission.refresh_from_db()
+    return submission
