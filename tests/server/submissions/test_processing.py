@@ -7,19 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import processing_helpers
 import pytest
-from processing_helpers import (  # noqa: F401 - fixtures
-    CONTEXT,
-    MIRI_IPC,
-    MIRI_IPC_BAD,
-    delivery_area,
-    make_user,
-    messages,
-    submit,
-    upload,
-)
+from processing_helpers import CONTEXT, MIRI_IPC, MIRI_IPC_BAD, messages, submit, upload
 
 pytestmark = [pytest.mark.shared_data]
+
+# the fixtures of this module
+delivery_area = processing_helpers.delivery_area
+make_user = processing_helpers.make_user
 
 
 def _has_generation() -> bool:

@@ -7,17 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import processing_helpers
 import pytest
-from processing_helpers import (  # noqa: F401 - fixtures
-    MIRI_IPC,
-    delivery_area,
-    make_user,
-    messages,
-    staged_ready,
-    upload,
-)
+from processing_helpers import MIRI_IPC, messages, staged_ready, upload
 
 pytestmark = [pytest.mark.shared_data]
+
+# the fixtures of this module
+delivery_area = processing_helpers.delivery_area
+make_user = processing_helpers.make_user
 
 
 def test_started_submissions_without_a_task_fail(delivery_area: Path, make_user: Any) -> None:
