@@ -14,11 +14,27 @@ from typing import Any
 import pytest
 
 TEST_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "crds-test-data"
-#: A real MIRI IPC reference that certifies cleanly against jwst_0541.pmap.
+#: A real MIRI IPC reference (for MIRIFUSHORT|MIRIFULONG: an equal-weight overlap with the
+#: cases of jwst_0541.pmap, so it certifies alone but cannot go into its rules).
 MIRI_IPC = TEST_DATA / "jwst" / "jwst_miri_ipc_0003.add.fits"
 #: A real MIRI IPC reference certify finds an ERROR in (a missing required keyword).
 MIRI_IPC_BAD = TEST_DATA / "jwst" / "jwst_miri_ipc_0004.replace.fits"
 CONTEXT = "jwst_0541.pmap"
+
+
+def miri_ipc(folder: Path, name: str, useafter: str = "2024-01-01T00:00:00",
+             detector: str = "MIRIMAGE|") -> Path:
+    """:data:`MIRI_IPC` for ``detector`` from ``useafter`` (checksums updated): a reference
+    that goes cleanly into the MIRI IPC rules of jwst_0541.pmap."""
+    from astropy.io import fits
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with fits.open(MIRI_IPC) as hdus:
+        hdus[0].header["P_DETECT"] = detector
+        del hdus[0].header["P_BAND"]
+        hdus[0].header["USEAFTER"] = useafter
+        hdus.writeto(folder / name, checksum=True, overwrite=True)
+    return folder / name
 
 
 @pytest.fixture

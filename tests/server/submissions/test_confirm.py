@@ -9,7 +9,7 @@ from typing import Any
 
 import processing_helpers
 import pytest
-from processing_helpers import MIRI_IPC, messages, staged_ready, submit, upload
+from processing_helpers import MIRI_IPC, messages, miri_ipc, staged_ready, submit, upload
 
 pytestmark = [pytest.mark.shared_data]
 
@@ -137,7 +137,8 @@ def test_confirmed_batch_moves_the_edit_context_and_is_served(
     from opencrds.server.submissions.services import confirm
 
     user = make_user("deliverer")
-    submission = submit(user, "batch", upload(delivery_area, (MIRI_IPC, "new_ipc.fits")))
+    source = miri_ipc(delivery_area / "made", "new_ipc.fits")
+    submission = submit(user, "batch", upload(delivery_area, (source, "new_ipc.fits")))
     assert submission.status == "ready", submission.result["errors"]
     generated = submission.result["generated"]
     confirm(submission, user)

@@ -9,7 +9,7 @@ from typing import Any
 
 import processing_helpers
 import pytest
-from processing_helpers import CONTEXT, MIRI_IPC, MIRI_IPC_BAD, messages, submit, upload
+from processing_helpers import CONTEXT, MIRI_IPC, MIRI_IPC_BAD, messages, miri_ipc, submit, upload
 
 pytestmark = [pytest.mark.shared_data]
 
@@ -53,7 +53,9 @@ def test_certify_kind_reports_and_changes_nothing(delivery_area: Path, make_user
 
 @needs_generation
 def test_batch_is_ready_with_new_names_and_rules(delivery_area: Path, make_user: Any,
-                                                 mailoutbox: list) -> None:
+                                                 mailoutbox: list,
+                                                 django_capture_on_commit_callbacks: Any
+                                                 ) -> None:
     from opencrds.server.submissions import serials
     from opencrds.server.submissions.processing import staging_dir
 
@@ -61,7 +63,9 @@ def test_batch_is_ready_with_new_names_and_rules(delivery_area: Path, make_user:
     highest = {family: serials.catalog_highest("jwst", family)
                for family in ("jwst", "jwst_miri", "jwst_miri_ipc", "ref:jwst_miri_ipc")}
     started = time.perf_counter()
-    submission = submit(user, "batch", upload(delivery_area, (MIRI_IPC, "my_ipc.fits")))
+    source = miri_ipc(delivery_area / "made", "my_ipc.fits")
+    with django_capture_on_commit_callbacks(execute=True):  # the STARTED e-mail
+        submission = submit(user, "batch", upload(delivery_area, (source, "my_ipc.fits")))
     seconds = time.perf_counter() - started
     result = submission.result
     assert submission.status == "ready", result["errors"]
@@ -70,7 +74,7 @@ def test_batch_is_ready_with_new_names_and_rules(delivery_area: Path, make_user:
     assert file["uploaded"] == "my_ipc.fits" and file["status"] in ("OK", "Warnings")
     assert (file["instrument"], file["filekind"]) == ("miri", "ipc")
     assert file["name"] == f"jwst_miri_ipc_{highest['ref:jwst_miri_ipc'] + 1:04d}.fits"
-    assert len(file["sha1sum"]) == 40 and file["size"] == MIRI_IPC.stat().st_size
+    assert len(file["sha1sum"]) == 40 and file["size"] == source.stat().st_size
     rmap = f"jwst_miri_ipc_{highest['jwst_miri_ipc'] + 1:04d}.rmap"
     imap = f"jwst_miri_{highest['jwst_miri'] + 1:04d}.imap"
     pmap = f"jwst_{highest['jwst'] + 1:04d}.pmap"
@@ -105,6 +109,12 @@ def test_certify_errors_make_bad_files(delivery_area: Path, make_user: Any) -> N
     assert submission.result["files"][0]["status"] == "ERRORS"
     assert not staging_dir(submission).exists()
     assert messages(submission)[-1]["data"]["status"] == 1
+    # a file that certifies alone but overlaps the rules' cases with equal weight
+    overlapping = submit(user, "batch", upload(delivery_area, (MIRI_IPC, "overlap.fits")))
+    assert overlapping.status == "bad files"
+    assert overlapping.result["files"][0]["status"] != "ERRORS"
+    assert any("is an equal weight special case of" in e for e in overlapping.result["errors"])
+    assert not staging_dir(overlapping).exists()
 
 
 @needs_generation
