@@ -9,7 +9,7 @@ from typing import Any
 
 import processing_helpers
 import pytest
-from processing_helpers import CONTEXT, miri_ipc, submit, upload
+from processing_helpers import CONTEXT, TEST_DATA, miri_ipc, submit, upload
 
 pytestmark = [pytest.mark.shared_data]
 
@@ -128,3 +128,21 @@ def test_difference_of_a_known_and_an_uploaded_rmap(delivery_area: Path,
     with pytest.raises(SubmissionError):
         confirm(submission, user)
     assert submission.result["starting_context"] == CONTEXT
+
+
+def test_hst_references_get_unique_timestamp_names(delivery_area: Path, make_user: Any,
+                                                   settings: Any) -> None:
+    import re
+
+    settings.OPENCRDS_OBSERVATORY = "hst"
+    user = make_user("hstuser", instrument="cos", observatory="hst")
+    dead = TEST_DATA / "hst" / "s7g1700hl_dead.fits"
+    submission = submit(user, "batch", upload(delivery_area, (dead, dead.name)),
+                        observatory="hst", instrument="cos", derive_from="hst_0729.pmap")
+    assert submission.status == "ready", submission.result["errors"]
+    [file] = submission.result["files"]
+    assert (file["instrument"], file["filekind"]) == ("cos", "deadtab")
+    assert re.fullmatch(r"[0-9a-z]{8}l_dead\.fits", file["name"]), file["name"]
+    assert [g.rsplit(".", 1)[1] for g in submission.result["generated"]] == [
+        "rmap", "imap", "pmap"]
+    assert submission.result["generated"][0].startswith("hst_cos_deadtab_")
