@@ -209,19 +209,20 @@ def _delete_action(parsed: ParsedMapping, name: str, path: tuple[Any, ...]) -> A
 
 
 def next_free_namer(existing: Iterable[str]) -> NameFor:
-    """``name_for`` giving the next free serial after the highest of each mapping family
-    among ``existing`` and the names it gave (``jwst_0541.pmap`` -> ``jwst_0542.pmap``).
-    Names without a numeric serial (``jwst_na_omit.pmap``) are ignored."""
+    """``name_for`` giving the next serial after the highest of each mapping family among
+    ``existing``, the old name itself and the names it gave (``jwst_0541.pmap`` ->
+    ``jwst_0542.pmap``). Names without a numeric serial (``jwst_na_omit.pmap``) are ignored;
+    a family with none starts at ``_0001``."""
     from ..rules.naming import next_mapping_name
 
     taken = {str(name).rsplit("/", 1)[-1] for name in existing}
 
     def name_for(old: str) -> str:
         base = old.rsplit("/", 1)[-1]
-        stem, dot, ext = base.rpartition(".")
+        stem, _, ext = base.rpartition(".")
         family = re.sub(r"_\d+$", "", stem)
         serial = re.compile(rf"{re.escape(family)}_(\d+)\.{re.escape(ext)}")
-        numbered = [n for n in taken if serial.fullmatch(n)]
+        numbered = [n for n in (*taken, base) if serial.fullmatch(n)]
         last = max(numbered, key=lambda n: int(serial.fullmatch(n).group(1)),  # type: ignore[union-attr]
                    default=None)
         new = next_mapping_name(base, [last] if last else [], prefix="")
@@ -335,6 +336,9 @@ def generate(read_mapping: ReadMapping, context: str, *, additions: Sequence[Add
             result.errors.append(str(exc))
             continue
         result.errors += edit.errors
+        result.warnings += [f"'{a.reference}' is already in '{rmap_name}' at the same place: "
+                            "it is put there again" for a in edit.actions
+                            if a.action == "replace" and a.replaced == a.reference]
         edits[rmap_name] = edit
     slots: list[tuple[str, RmapSlot | Exception]] = []
     submitted = dict(new_rmaps or {})
