@@ -124,3 +124,36 @@ def test_several_references_at_once_like_crds(crds_cache: Path, tmp_path: Path) 
     args = (crds_cache, tmp_path, "hst_wfc3_darkfile_0390.rmap",
             ["a_drk.fits", "b_drk.fits", "c_drk.fits"])
     assert ours(*args) == crds_insert(*args)
+
+
+@pytest.mark.parametrize("source,name,rmap", [
+    ("jwst_nircam_specwcs_0011.asdf", "jwst_nircam_specwcs_0100.asdf",
+     "jwst_nircam_specwcs_0008.rmap"),
+    ("jwst_miri_distortion_0022.asdf", "jwst_miri_distortion_0100.asdf",
+     "jwst_miri_distortion_0029.rmap"),
+    ("niriss_ref_photom.fits", "jwst_niriss_photom_0100.fits", "jwst_niriss_photom_0021.rmap"),
+])
+def test_jwst_real_references_like_crds(crds_cache: Path, crds_test_data: Path,
+                                        tmp_path: Path, source: str, name: str,
+                                        rmap: str) -> None:
+    """Real JWST ASDF and FITS references (data-model keywords of the tree or the header)."""
+    shutil.copy(crds_test_data / "jwst" / source, tmp_path / name)
+    args = (crds_cache, tmp_path, rmap, [name])
+    assert ours(*args) == crds_insert(*args)
+
+
+NIRCAM_FLAT = {"TELESCOP": "JWST", "INSTRUME": "NIRCAM", "REFTYPE": "FLAT", "DETECTOR": "NRCA1",
+               "FILTER": "F070W", "PUPIL": "CLEAR", "USEAFTER": "2030-01-01T00:00:00"}
+
+
+def test_jwst_patterns_join_or_add_rows_like_crds(crds_cache: Path, tmp_path: Path) -> None:
+    """P_PUPIL = 'WLM8|CLEAR|WLP8|' joins the row written 'CLEAR|WLP8|WLM8'; P_DETECT makes a
+    new sorted 'NRCA1|NRCB1' row; both in one insertion."""
+    crafted(tmp_path / "jwst_nircam_flat_9001.fits", {**NIRCAM_FLAT, "P_PUPIL": "WLM8|CLEAR|WLP8|"})
+    crafted(tmp_path / "jwst_nircam_flat_9002.fits", {**NIRCAM_FLAT, "P_DETECT": "NRCB1|NRCA1|",
+                                                      "P_PUPIL": "CLEAR|"})
+    args = (crds_cache, tmp_path, "jwst_nircam_flat_0014.rmap",
+            ["jwst_nircam_flat_9001.fits", "jwst_nircam_flat_9002.fits"])
+    expected = crds_insert(*args)
+    assert ours(*args) == expected
+    assert "    ('NRCA1|NRCB1', 'F070W', 'CLEAR') : UseAfter({\n" in expected
