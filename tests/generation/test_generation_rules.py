@@ -207,3 +207,34 @@ def test_next_free_namer() -> None:
     assert name_for("jwst_nircam_dark_0017.rmap") == "jwst_nircam_dark_0018.rmap"
     assert name_for("hst_acs_0421.imap") == "hst_acs_10000.imap"
     assert name_for("hst.pmap") == "hst_0001.pmap"
+
+
+def test_certify_trial_insertion_places_as_deliveries(read_mapping: Callable[[str], str],
+                                                      tmp_path: Path) -> None:
+    """certify's trial rmap update and a delivery put a reference in the same row: WFC3
+    CCDAMP = ANY (a substitution) joins the existing 'A|ABCD|AC|...' row."""
+    from astropy.io import fits
+
+    from opencrds.certify.context import CertifyOptions, definition_for
+    from opencrds.certify.rmap_update import trial_insert
+    from opencrds.generation.rules import load_rmap
+    from opencrds.io import read_header
+
+    header = fits.Header()
+    for key, value in (("INSTRUME", "WFC3"), ("DETECTOR", "UVIS"), ("CCDAMP", "ANY"),
+                       ("BINAXIS1", 1), ("BINAXIS2", 1), ("CCDGAIN", 1.5), ("SAMP_SEQ", "N/A"),
+                       ("SUBTYPE", "N/A"), ("FILETYPE", "DARK"),
+                       ("USEAFTER", "Jan 01 2030 00:00:00")):
+        header[key] = value
+    fits.PrimaryHDU(header=header).writeto(tmp_path / "n_drk.fits")
+    name = "hst_wfc3_darkfile_0390.rmap"
+    edit = insert_references(read_mapping(name), name,
+                             [Addition("n_drk.fits", str(tmp_path / "n_drk.fits"))])
+    [action] = edit.actions
+    assert action.match[:2] == ("UVIS", "A|ABCD|AC|AD|B|BC|BD|C|D")
+    _, rmap = load_rmap(read_mapping(name), name)
+    definition = definition_for("hst", CertifyOptions())
+    assert definition is not None
+    trial = trial_insert(rmap, "n_drk.fits", read_header(tmp_path / "n_drk.fits"), {},
+                         definition.substitutions["wfc3"])
+    assert derived_text(trial.parsed, name) == derived_text(edit.parsed, name)

@@ -92,8 +92,9 @@ class Generation:
 # ---- one rmap ---------------------------------------------------------------------------------
 
 
-def _rmap_object(text: str, name: str) -> tuple[ParsedMapping, ReferenceMapping]:
-    """The parsed rmap and its rules object (checksum not checked)."""
+def load_rmap(text: str, name: str) -> tuple[ParsedMapping, ReferenceMapping]:
+    """The parsed rmap ``name`` and its rules object (checksum not checked); GenerationError
+    when it cannot be loaded."""
     import opencrds.observatories  # noqa: F401  (registers the observatory conventions)
 
     from ..rules.loader import MappingLoader
@@ -132,7 +133,7 @@ def insert_references(rmap_text: str, rmap_name: str, additions: Iterable[Additi
     """
     from ..io import HeaderError, read_header
 
-    parsed, rmap = _rmap_object(rmap_text, rmap_name)
+    parsed, rmap = load_rmap(rmap_text, rmap_name)
     edit = RmapEdit(parsed)
     slots: dict[tuple[Any, ...], list[Addition]] = {}
     placed: list[tuple[Addition, Any, Any]] = []
@@ -169,7 +170,7 @@ def insert_references(rmap_text: str, rmap_name: str, additions: Iterable[Additi
 def delete_references(rmap_text: str, rmap_name: str, names: Iterable[str]) -> RmapEdit:
     """Delete each reference of ``names`` from the rmap (rows left empty go too); a name the
     rmap does not have is an error naming it."""
-    parsed, _ = _rmap_object(rmap_text, rmap_name)
+    parsed, _ = load_rmap(rmap_text, rmap_name)
     edit = RmapEdit(parsed)
     for name in names:
         rows = list(_rows_of(parsed.selector, name))
