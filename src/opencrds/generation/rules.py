@@ -111,10 +111,11 @@ def load_rmap(text: str, name: str) -> tuple[ParsedMapping, ReferenceMapping]:
     return rmap.parsed, rmap
 
 
-def _action(kind: Literal["insert", "replace"], rmap: ReferenceMapping, name: str,
+def _action(kind: Literal["insert", "replace", "delete"], parsed: ParsedMapping, name: str,
             replaced: str | None, path: Sequence[Any]) -> Action:
-    """The action of a placement at ``path`` (the UseAfter level, if any, is the last)."""
-    classes = tuple(str(c) for c in rmap.parsed.header.get("classes", ("Match", "UseAfter")))
+    """The action on ``name`` at ``path`` of rmap ``parsed`` (the UseAfter level, if any, is
+    the last)."""
+    classes = tuple(str(c) for c in parsed.header.get("classes", ("Match", "UseAfter")))
     dated = bool(classes) and classes[-1] == "UseAfter" and len(path) == len(classes)
     keys = path[:-1] if dated else path
     match = tuple(str(part) for key in keys
@@ -159,7 +160,8 @@ def insert_references(rmap_text: str, rmap_name: str, additions: Iterable[Additi
         done = place_reference(edit.parsed, rmap, addition.name, header, options=options)
         edit.parsed = done.parsed
         kind: Literal["insert", "replace"] = "insert" if done.replaced is None else "replace"
-        edit.actions.append(_action(kind, rmap, addition.name, done.replaced, done.path))
+        edit.actions.append(_action(kind, rmap.parsed, addition.name, done.replaced,
+                                    done.path))
     missing = [a.name for a, _h, key in placed
                if len(slots[key]) == 1 and not any(_rows_of(edit.parsed.selector, a.name))]
     if missing:
@@ -183,7 +185,7 @@ def delete_references(rmap_text: str, rmap_name: str, names: Iterable[str]) -> R
             edit.errors.append(f"Failed deleting '{name}' from '{rmap_name}': {exc}")
             continue
         for path in rows:
-            edit.actions.append(_delete_action(parsed, name, path))
+            edit.actions.append(_action("delete", parsed, name, None, path))
     return edit
 
 
@@ -195,15 +197,6 @@ def _rows_of(node: Any, name: str, path: tuple[Any, ...] = ()) -> Iterable[tuple
                 yield from _rows_of(value, name, (*path, key))
             elif value == name:
                 yield (*path, key)
-
-
-def _delete_action(parsed: ParsedMapping, name: str, path: tuple[Any, ...]) -> Action:
-    classes = tuple(str(c) for c in parsed.header.get("classes", ("Match", "UseAfter")))
-    dated = bool(classes) and classes[-1] == "UseAfter" and len(path) == len(classes)
-    keys = path[:-1] if dated else path
-    match = tuple(str(part) for key in keys
-                  for part in (key if isinstance(key, tuple) else (key,)))
-    return Action("delete", name, None, match, str(path[-1]) if dated else "")
 
 
 # ---- a whole context --------------------------------------------------------------------------
