@@ -101,7 +101,7 @@ def acquire(user: Any, observatory: str, instrument: str) -> InstrumentLock:
             if not is_expired(other):
                 raise LockError(_describe(other))
             release(other.user, "expired")
-        mine = _held(user)
+        mine = current_lock(user)  # their own expired lock is released (and says so)
         if mine is not None and (mine.observatory, mine.instrument) != (observatory, instrument):
             release(user, "login")  # one instrument at a time: the new login decides
             mine = None
