@@ -136,6 +136,14 @@ def test_a_chunked_upload_is_incomplete_until_its_last_byte(alice: Client, users
     assert (folder / "big.fits").read_bytes() == data
 
 
+def test_a_whole_file_larger_than_memory_uploads_goes_through_a_temporary_file(
+        alice: Client, users: dict, settings) -> None:  # noqa: ANN001
+    data = fits_bytes(settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1000)
+    response = post_files(alice, [("large.fits", data)], url="/upload/new/")
+    assert response.status_code == 200 and response.json()["files"][0]["size"] == len(data)
+    assert (area.upload_dir(users["alice"]) / "large.fits").read_bytes() == data
+
+
 def test_a_new_first_chunk_starts_the_upload_over(alice: Client) -> None:
     post_files(alice, [("x.fits", fits_bytes(100))], "bytes 0-99/300")
     data = fits_bytes(120, seed=3)
