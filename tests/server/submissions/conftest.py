@@ -65,3 +65,35 @@ def live_user(hst_http_server, uploads_root: Path) -> Iterator[tuple[Any, Any, s
         JpollChannel.objects.filter(user=user).delete()
         Session.objects.filter(session_key=session_id).delete()
         user.delete()
+
+
+# ---- opencrds serve (gunicorn workers in processes of their own) ----------------------------------
+
+LOGIN_SCRIPT = """
+import uuid
+from django.contrib.auth import get_user_model
+from django.test import Client
+user = get_user_model().objects.create_user("e2e-" + uuid.uuid4().hex[:8], password=uuid.uuid4().hex)
+client = Client()
+client.force_login(user)
+print(user.pk, client.cookies["sessionid"].value)
+"""
+
+
+@pytest.fixture(scope="module")
+def served(server_pool):  # noqa: ANN001, ANN201
+    """``opencrds serve`` of the HST cache on SQLite (two gunicorn workers)."""
+    from server_helpers import CRDS_CACHE, HAVE_SHARED_DATA
+
+    if not HAVE_SHARED_DATA:
+        pytest.skip(f"shared CRDS data not found at {CRDS_CACHE} (set OPENCRDS_SHARED_DATA)")
+    return server_pool.get("sqlite", "hst")
+
+
+@pytest.fixture
+def served_login(served) -> tuple[Any, int, str]:  # noqa: ANN001
+    """(the served server, a new user's pk, the session id it is logged in with), made by
+    ``opencrds manage shell`` in the server's home."""
+    done = served.manage("shell", "-c", LOGIN_SCRIPT)
+    pk, session_id = done.stdout.split()[-2:]
+    return served, int(pk), session_id

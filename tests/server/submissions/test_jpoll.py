@@ -278,3 +278,35 @@ def test_the_crds_client_reads_a_channel(live_user: tuple, tmp_path: Path) -> No
                                       "result": "http://127.0.0.1:8000/display_result/1234"}
     ids = [int(m[0]) for m in out["messages"]]
     assert ids == sorted(set(ids))
+
+
+PUSH_SCRIPT = """
+import sys
+from opencrds.server.submissions.jpoll.channels import Progress
+progress = Progress(sys.argv[-1])
+progress.log("from the worker")
+progress.warning("careful & <check>")
+progress.done(1, "http://x/display_result/abc")
+"""
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_messages_of_another_process_reach_the_served_workers(served_login: tuple) -> None:
+    """The channel opened by a web worker, written by another process (as the queue worker
+    does), read by the web workers through JSON-RPC."""
+    server, _, session_id = served_login
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set("sessionid", session_id)
+    key = session.get(server.url + "/jpoll/open_channel").json()
+    assert PROCESS_KEY_RE.fullmatch(key)
+    assert server.rpc("jpoll_pull_messages", key, "0") == []
+    server.manage("shell", "-c", PUSH_SCRIPT.replace("sys.argv[-1]", repr(key)))
+    messages = server.rpc("jpoll_pull_messages", key, "0")
+    assert [(m["type"], m["data"]) for m in messages] == [
+        ("log_message", "from the worker"), ("warning", "careful &amp; &lt;check&gt;"),
+        ("done", {"status": 1, "result": "http://x/display_result/abc"})]
+    assert server.rpc("jpoll_abort", key) is False

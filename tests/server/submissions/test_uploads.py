@@ -458,3 +458,25 @@ def test_the_crds_client_uploads_small_and_chunked_files(live_user: tuple, tmp_p
     folder = area.upload_dir(user)
     assert (folder / "large.fits").read_bytes() == large.read_bytes()
     assert (folder / "small.fits").read_bytes() == small.read_bytes()
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_chunks_reach_the_served_workers_in_turn(served_login: tuple) -> None:
+    """``opencrds serve`` with two worker processes: the chunks of one file may land on
+    either, and the file comes out whole."""
+    server, pk, session_id = served_login
+    session = crds_like_session(server, session_id)
+    data = fits_bytes(3 * CHUNK + 777, seed=2)
+    response = session.get(server.url + "/upload/chunked/")
+    for start in range(0, len(data), CHUNK):
+        piece = data[start:start + CHUNK]
+        response = session.post(
+            server.url + "/upload/chunked/", files={"files": ("served.fits", piece)},
+            data={"csrfmiddlewaretoken": response.cookies["csrftoken"]},
+            headers={"Content-Range": f"bytes {start}-{start + len(piece) - 1}/{len(data)}"})
+        assert response.status_code == 200, response.text
+    assert session.get(server.url + "/upload/list/").json()["files"][0]["size"] == len(data)
+    assert (server.home / "uploads" / str(pk) / "served.fits").read_bytes() == data
+    assert session.get(server.url + "/upload/delete/served.fits").status_code == 200
+    assert session.get(server.url + "/upload/list/").json() == {"files": []}
