@@ -168,6 +168,23 @@ def test_an_unknown_channel_is_a_named_error(hst_server: Any, users: dict) -> No
         hst_server.rpc("jpoll_pull_messages", "k" * 129, "0")
 
 
+def test_every_bad_parameter_is_refused_cleanly(hst_server: Any, users: dict) -> None:
+    from test_bad_input import BAD_VALUES
+
+    key = json.dumps(channels.open_channel())
+    for method, good in (("jpoll_pull_messages", [key, '"0"']), ("jpoll_abort", [key])):
+        for position in range(len(good)):
+            for label, bad in BAD_VALUES.items():
+                params = list(good)
+                params[position] = bad
+                body = (f'{{"jsonrpc": "1.0", "method": "{method}", "params": '
+                        f'[{", ".join(params)}], "id": "1"}}')
+                error = hst_server.post(body).json()["error"]
+                assert error is not None, (method, label)
+                assert error["name"] in ("InvalidParamsError", "ParseError", "UnknownChannel"), (
+                    method, position, label, error["message"][:200])
+
+
 def test_jpoll_abort_through_json_rpc(hst_server: Any, users: dict) -> None:
     key = channels.open_channel()
     assert hst_server.rpc("jpoll_abort", key) is True
