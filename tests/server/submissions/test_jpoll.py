@@ -48,6 +48,7 @@ def test_open_channel_answers_a_bare_key_with_or_without_slash(alice: Client,
         key = json.loads(response.content)
         assert isinstance(key, str) and PROCESS_KEY_RE.fullmatch(key)
         assert channels.pull(key) == []
+        assert alice.session["jpoll_key"] == key  # where the submission form finds it
         keys.append(key)
     assert keys[0] != keys[1]
     from opencrds.server.submissions.models import JpollChannel
