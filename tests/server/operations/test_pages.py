@@ -156,3 +156,15 @@ def test_operators_mark_files_bad_and_ok(operator: Any) -> None:
     assert error_message(answer) == "not known to CRDS: nothing.fits"
     answer = csrf_post(client, "/mark_bad/", {"files": rmap, "mark_as": "bad", "reason": ""})
     assert "reason: This field is required." in error_message(answer)
+
+
+def test_the_set_context_page_shows_build_versions_and_pipeline_contexts(operator: Any) -> None:
+    from opencrds.server.catalog import services
+
+    services.set_build_context("jwst", "1.16.0", OLDER, user="o", why="release", banner=True)
+    key = services.add_pipeline("jwst", "jwst-ops-pipeline", user="o")
+    services.push_remote_context("jwst", key, OLDER, "latest")
+    page = logged_in(operator).get("/set_default_context/").content.decode()
+    assert "<tr><td>1.16.0</td><td>jwst_0540.pmap</td><td>yes</td></tr>" in page
+    assert '<datalist id="known_calvers"><option value="1.16.0"></datalist>' in page
+    assert re.search(r"<tr><td>jwst-ops-pipeline</td><td>jwst_0540.pmap</td><td>20\d\d-", page)

@@ -228,9 +228,6 @@ def parent_mappings(observatory: str, names: Iterable[str]) -> dict[str, set[str
     for suffix, children in wanted.items():
         candidates = FileRecord.objects.filter(observatory=observatory, type="mapping",
                                                available=True, name__endswith=suffix)
-        instruments = {_instrument_of(child) for child in children}
-        if suffix == ".imap" and None not in instruments:
-            candidates = candidates.filter(instrument__in=instruments)
         for parent in candidates.values_list("name", flat=True):
             try:
                 text = store.read_text(observatory, parent, "mappings")
@@ -246,15 +243,6 @@ def parent_mappings(observatory: str, names: Iterable[str]) -> dict[str, set[str
             if named:
                 parents.setdefault(parent, set()).update(named)
     return parents
-
-
-def _instrument_of(name: str) -> str | None:
-    from opencrds.rules.naming import split_mapping_name
-
-    try:
-        return split_mapping_name(name).instrument
-    except ValueError:
-        return None
 
 
 def referring_mappings(observatory: str, names: Iterable[str]) -> set[str]:

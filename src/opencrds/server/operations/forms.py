@@ -21,7 +21,8 @@ class SetContextForm(forms.Form):
     context = forms.ChoiceField(label="Set To", choices=())
     reason = forms.CharField(label="Reason for Change", required=False,
                              widget=forms.Textarea(attrs={"rows": 3, "cols": 70}))
-    calver = forms.CharField(label="CAL_VER", required=False, max_length=64)
+    calver = forms.CharField(label="CAL_VER", required=False, max_length=64,
+                             widget=forms.TextInput(attrs={"list": "known_calvers"}))
     update_banner = forms.BooleanField(
         label="Update Home Page Banner / Pipeline Build Context", required=False)
 

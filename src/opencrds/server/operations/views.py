@@ -24,7 +24,7 @@ from .forms import MarkBadForm, SetContextForm, form_errors
 
 def _current_values(observatory: str) -> dict[str, Any]:
     """What the set-context page shows: each pointer with the date it was set, the build
-    contexts, and the current edit context (the picker's default)."""
+    contexts, the pipelines' remote contexts, and the edit context (the picker's default)."""
     pointers = {kind: (context, updated) for kind, context, updated in
                 DefaultContext.objects.filter(observatory=observatory)
                 .values_list("kind", "context", "updated")}
@@ -36,7 +36,9 @@ def _current_values(observatory: str) -> dict[str, Any]:
         when = latest_since if kind == "operational" and latest_since else updated
         rows.append({"type": label, "context": context,
                      "date": queries.format_date(when) if context else ""})
-    return {"pointers": rows, "builds": queries.build_contexts(observatory),
+    remotes = [{**row, "updated": queries.format_date(row["updated"]) if row["updated"] else ""}
+               for row in queries.remote_contexts(observatory)]
+    return {"pointers": rows, "builds": queries.build_contexts(observatory), "remotes": remotes,
             "edit": pointers.get("edit", ("", None))[0] or pointers.get("operational", ("",))[0]}
 
 
