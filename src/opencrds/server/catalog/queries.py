@@ -67,6 +67,19 @@ def default_contexts(observatory: str) -> dict[str, str]:
     return values
 
 
+def context_pointers(observatory: str) -> dict[str, tuple[str, datetime.datetime | None]]:
+    """``{kind: (context, since)}`` of the default contexts set: ``since`` is the start of the
+    newest history entry for the operational one, else when the pointer was last set."""
+    pointers = {kind: (context, updated) for kind, context, updated in
+                DefaultContext.objects.filter(observatory=observatory)
+                .values_list("kind", "context", "updated")}
+    started = (ContextHistory.objects.filter(observatory=observatory)
+               .order_by("-start_date", "-id").values_list("start_date", flat=True).first())
+    if "operational" in pointers and started is not None:
+        pointers["operational"] = (pointers["operational"][0], started)
+    return pointers
+
+
 def build_contexts(observatory: str) -> list[tuple[str, str, bool]]:
     """(calver, context, banner) rows, newest first."""
     return list(BuildContext.objects.filter(observatory=observatory)

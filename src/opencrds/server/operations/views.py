@@ -18,28 +18,23 @@ from opencrds.rules.errors import CrdsError
 
 from ..accounts.roles import operator_required
 from ..catalog import queries, services
-from ..catalog.models import ContextHistory, DefaultContext
 from .forms import MarkBadForm, SetContextForm, form_errors
 
 
 def _current_values(observatory: str) -> dict[str, Any]:
     """What the set-context page shows: each pointer with the date it was set, the build
     contexts, the pipelines' remote contexts, and the edit context (the picker's default)."""
-    pointers = {kind: (context, updated) for kind, context, updated in
-                DefaultContext.objects.filter(observatory=observatory)
-                .values_list("kind", "context", "updated")}
-    latest_since = (ContextHistory.objects.filter(observatory=observatory)
-                    .values_list("start_date", flat=True).first())
+    pointers = queries.context_pointers(observatory)
     rows = []
     for label, kind in (("latest", "operational"), ("edit", "edit"), ("versions", "versions")):
-        context, updated = pointers.get(kind, ("", None))
-        when = latest_since if kind == "operational" and latest_since else updated
+        context, since = pointers.get(kind, ("", None))
         rows.append({"type": label, "context": context,
-                     "date": queries.format_date(when) if context else ""})
+                     "date": queries.format_date(since) if context else ""})
     remotes = [{**row, "updated": queries.format_date(row["updated"]) if row["updated"] else ""}
                for row in queries.remote_contexts(observatory)]
+    edit = pointers.get("edit", ("", None))[0] or pointers.get("operational", ("", None))[0]
     return {"pointers": rows, "builds": queries.build_contexts(observatory), "remotes": remotes,
-            "edit": pointers.get("edit", ("", None))[0] or pointers.get("operational", ("",))[0]}
+            "edit": edit}
 
 
 @never_cache
