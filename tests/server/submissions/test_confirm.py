@@ -170,3 +170,16 @@ def test_a_submission_cancelled_while_processing_stays_cancelled(delivery_area: 
     assert submission.status == "cancelled" and submission.result == {}
     assert not staging_dir(submission).exists()
     assert [m["data"]["status"] for m in messages(submission) if m["type"] == "done"] == [3]
+
+
+def test_redcat_other_email_hears_of_the_submission(delivery_area: Path,
+                                                    make_user: Any) -> None:
+    from opencrds.server.submissions.notify import recipients
+    from opencrds.server.submissions.services import create_submission
+
+    user = make_user("redcatter")
+    submission = create_submission(
+        user, "redcat", "jwst", {"redcat": {"other_email": "a@example.org, b@example.org"}},
+        upload(delivery_area, (MIRI_IPC, "r.fits")))
+    assert recipients(submission) == ["redcatter@example.org", "redcat@example.org",
+                                      "a@example.org", "b@example.org"]

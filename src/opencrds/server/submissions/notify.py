@@ -23,7 +23,9 @@ def recipients(submission: Submission) -> list[str]:
     if user is not None and getattr(user, "email", ""):
         found.append(user.email)
     found += list(getattr(settings, "OPENCRDS_NOTIFY_EMAILS", []) or [])
-    other = submission.parameters.get("other_email", "")
+    redcat = submission.parameters.get("redcat") or {}
+    other = submission.parameters.get("other_email") or (
+        redcat.get("other_email", "") if isinstance(redcat, dict) else "")
     if isinstance(other, str):
         found += [a for a in re.split(r"[\s,;]+", other) if "@" in a]
     elif isinstance(other, list):
