@@ -93,6 +93,7 @@ def test_batch_is_ready_with_new_names_and_rules(delivery_area: Path, make_user:
                      "Checking for derivation collisions.", "Computing file differences."):
         assert expected in texts
     assert any(t.startswith(f"Generating new rmap '{rmap}'") for t in texts)
+    assert f"Resolved old rmap as '{diff['old']}' based on context '{CONTEXT}'" in texts
     assert messages(submission)[-1]["data"]["status"] == 0
     subjects = [m.subject for m in mailoutbox]
     assert any("STARTED" in s for s in subjects) and any("READY" in s for s in subjects)

@@ -47,6 +47,9 @@ def generate(work: Work, dest: Path, progress, *, additions: list[tuple[str, str
             progress.error(error)
         return
     old_of = {change.new: change.old for change in generation.changes}
+    for change in generation.changes:
+        progress.log(f"Resolved old rmap as {change.old!r} based on context "
+                     f"{work.starting_context!r}")
     for name, text in generation.mappings.items():
         if name in old_of:
             progress.log(f"Generating new rmap {name!r} from {old_of[name]!r}.")
