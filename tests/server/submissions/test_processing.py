@@ -157,3 +157,15 @@ def test_an_exception_fails_the_submission(delivery_area: Path, make_user: Any) 
     assert not staging_dir(submission).exists()
     stream = messages(submission)
     assert stream[-2]["type"] == "error" and stream[-1]["data"]["status"] == 1
+
+
+@needs_generation
+def test_files_of_another_observatory_are_refused(delivery_area: Path, make_user: Any) -> None:
+    from processing_helpers import TEST_DATA
+
+    user = make_user("stranger")
+    dead = TEST_DATA / "hst" / "s7g1700hl_dead.fits"
+    submission = submit(user, "batch", upload(delivery_area, (dead, dead.name)))
+    assert submission.status == "bad files"
+    assert any("belongs to 'hst', not 'jwst'" in line
+               for line in submission.result["files"][0]["log"])
