@@ -41,8 +41,7 @@ def consumer_environment() -> dict[str, str]:
 
 def start_consumer() -> subprocess.Popen[bytes]:
     """Start ``opencrds manage run_huey`` beside the server."""
-    command = [sys.executable, "-m", "opencrds.tools.main", "manage", "run_huey",
-               "--logging-level", "INFO"]
+    command = [sys.executable, "-m", "opencrds.tools.main", "manage", "run_huey"]
     log.info("Starting the task queue consumer")
     return subprocess.Popen(command, env=consumer_environment(), preexec_fn=_die_with_parent)
 
@@ -51,9 +50,11 @@ def stop_consumer(process: subprocess.Popen[bytes], timeout: float = 20.0) -> No
     """Ask the consumer to finish its tasks and stop; kill it after ``timeout`` seconds."""
     if process.poll() is not None:
         return
-    process.send_signal(signal.SIGINT)  # huey: graceful shutdown
     try:
+        process.send_signal(signal.SIGINT)  # huey: graceful shutdown
         process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    except ProcessLookupError:  # it ended meanwhile
+        pass
