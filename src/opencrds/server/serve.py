@@ -68,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="log every request to stderr")
     parser.add_argument("--no-preload", action="store_true",
                         help="do not parse the operational context before forking workers")
+    parser.add_argument("--no-consumer", action="store_true",
+                        help="do not start the task queue's consumer (run `opencrds manage "
+                             "run_huey` elsewhere, e.g. with OPENCRDS_QUEUE_URL=redis://...)")
 
 
 class NothingToServe(CrdsError):
@@ -111,6 +114,10 @@ def prepare(args: argparse.Namespace) -> str:
 
     apply_migrations()
     collect_static()
+    if not args.no_consumer:
+        from .submissions.services import recover
+
+        recover()  # submissions a killed worker left half done (SERVER.md §2.3)
     if args.demo:
         from .catalog.demo import ensure_demo
 
@@ -177,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
     monkey.patch_all()
     from gunicorn.app.base import BaseApplication
 
+    from .consumer import start_consumer, stop_consumer
+
     observatory = prepare(args)
 
     class Server(BaseApplication):
@@ -193,5 +202,10 @@ def run(args: argparse.Namespace) -> int:
     log.info("Serving %s at http://%s/ from %s", observatory, _bind(args.host, args.port),
              (os.path.abspath(args.home) if args.home else os.environ.get("OPENCRDS_HOME"))
              or "the default data folder")
-    Server().run()
+    consumer = None if args.no_consumer else start_consumer()
+    try:
+        Server().run()
+    finally:
+        if consumer is not None:
+            stop_consumer(consumer)
     return 0

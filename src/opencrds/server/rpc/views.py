@@ -14,8 +14,10 @@ import opencrds
 from ...protocol.envelope import error_response
 from ..catalog import queries
 from ..errors import mark_logged, one_line
-from . import methods  # noqa: F401  (registers the JSON-RPC methods)
-from . import jpoll_methods  # noqa: F401  (registers jpoll_pull_messages, jpoll_abort)
+from . import (
+    jpoll_methods,  # noqa: F401  (registers jpoll_pull_messages, jpoll_abort)
+    methods,  # noqa: F401  (registers the JSON-RPC methods)
+)
 from .jsonrpc import Call, InvalidRequest, RpcError, handle
 
 log = logging.getLogger("opencrds.server.rpc")

@@ -1,0 +1,230 @@
+"""Submission pages: the forms that start a submission, the result (review) page, confirm and
+cancel, the progress replay and the ReDCaT field description (SERVER.md §1.10, §1.13–§1.20).
+
+A form's POST takes the user's uploads, records the submission and puts its processing on the
+task queue (:func:`.processing.enqueue`); the page answers at once with links to follow it.
+Errors are shown as ``<div id="error_message">`` (what ``crds submit`` looks for) with a 4xx
+status, or 200 when a form is shown again for correction.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opencrds.rules.errors import CrdsError
+
+from ..accounts import locks, roles
+from ..catalog import queries
+from . import forms, redcat, services
+from .models import JpollMessage, Submission
+from .processing import enqueue
+from .uploads import area
+
+Kind = Submission.Kind
+
+#: kind -> (form class, page title, whether uploaded files are needed)
+FORMS: dict[str, tuple[type[forms.forms.Form], str, bool]] = {
+    Kind.BATCH: (forms.BatchForm, "Batch Submit References", True),
+    Kind.REDCAT: (forms.RedcatForm, "Extended Batch Submit References", True),
+    Kind.REFERENCES: (forms.ReferencesForm, "Submit References", True),
+    Kind.MAPPINGS: (forms.MappingsForm, "Submit Mappings", True),
+    Kind.ADD: (forms.AddDeleteForm, "Add References", False),
+    Kind.DELETE: (forms.AddDeleteForm, "Delete References", False),
+    Kind.CERTIFY: (forms.CertifyForm, "Certify Files", True),
+}
+
+
+def _observatory() -> str:
+    return queries.server_observatory()
+
+
+def _instruments(observatory: str) -> tuple[str, ...]:
+    from ..accounts.views import served_instruments
+
+    return tuple(served_instruments())
+
+
+def error_page(request: HttpRequest, message: str, status: int = 400,
+               title: str = "Error") -> HttpResponse:
+    """A page that shows ``message`` in the error div ``crds submit`` reads."""
+    return render(request, "submissions/error.html", {"title": title, "error": message},
+                  status=status)
+
+
+def _base_url(request: HttpRequest) -> str:
+    return getattr(settings, "OPENCRDS_PUBLIC_URL", None) or request.build_absolute_uri("/")[:-1]
+
+
+def _make_form(kind: str, request: HttpRequest, observatory: str) -> forms.forms.Form:
+    form_class = FORMS[kind][0]
+    data = request.POST if request.method == "POST" else None
+    if form_class is forms.RedcatForm:
+        return form_class(data, observatory=observatory, instruments=_instruments(observatory))
+    return form_class(data, observatory=observatory)
+
+
+def _fields(kind: str, form: Any) -> dict[str, Any]:
+    """What the submission records of a valid form."""
+    data = form.cleaned_data
+    fields: dict[str, Any] = {
+        key: data[key] for key in ("description", "creator", "change_level", "auto_rename",
+                                   "compare_old_reference", "generate_contexts")
+        if key in data and data[key] not in (None, "")}
+    fields["derive_from"] = form.derive_from()
+    if kind == Kind.REDCAT:
+        fields["redcat"] = form.redcat_values()
+    if kind == Kind.ADD:
+        fields["added"] = data["names"]
+    if kind == Kind.DELETE:
+        fields["deleted"] = data["names"]
+    if data.get("jpoll_key"):
+        fields["channel"] = data["jpoll_key"]
+    return fields
+
+
+def _start(request: HttpRequest, kind: str) -> HttpResponse:
+    """GET: the form. POST: start the submission of ``kind``."""
+    observatory = _observatory()
+    form_class, title, needs_files = FORMS[kind]
+    form = _make_form(kind, request, observatory)
+    context = {"title": title, "form": form, "kind": kind, "needs_files": needs_files}
+    if request.method == "GET":
+        if needs_files:
+            context["uploads"] = area.list_uploads(request.user)
+        return render(request, "submissions/form.html", context)
+    if not form.is_valid():
+        return error_page(request, forms.form_errors(form), status=400, title=title)
+    lock = locks.current_lock(request.user)
+    instrument = lock.instrument if lock else ""
+    if kind not in (Kind.CERTIFY,):
+        if lock is None:
+            return error_page(request, "log in with an instrument locked to submit files",
+                              status=403, title=title)
+        if not roles.may_submit(request.user, observatory, instrument):
+            return error_page(request, f"'{request.user}' may not submit files for "
+                              f"{observatory} {instrument}", status=403, title=title)
+    try:
+        fields = _fields(kind, form)
+    except forms.forms.ValidationError as exc:
+        return error_page(request, " ".join(exc.messages), status=400, title=title)
+    fields.setdefault("channel", request.session.get("jpoll_key"))
+    fields["base_url"] = _base_url(request)
+    fields["instrument"] = instrument
+    files = []
+    incoming = None
+    try:
+        if needs_files:
+            settings.OPENCRDS_STAGING.mkdir(parents=True, exist_ok=True)
+            incoming = tempfile.mkdtemp(prefix="incoming-", dir=settings.OPENCRDS_STAGING)
+            files = area.take_uploads(request.user, incoming)
+            if not files:
+                return error_page(request, "no files uploaded: upload the files first",
+                                  status=400, title=title)
+        submission = services.create_submission(request.user, kind, observatory, fields, files)
+    except CrdsError as exc:
+        return error_page(request, str(exc), status=400, title=title)
+    finally:
+        if incoming is not None:
+            import shutil
+
+            shutil.rmtree(incoming, ignore_errors=True)
+    enqueue(submission)
+    return render(request, "submissions/started.html",
+                  {"title": title, "submission": submission}, status=200)
+
+
+def _submission_view(kind: str) -> Callable[[HttpRequest], HttpResponse]:
+    @roles.login_required_page
+    @ensure_csrf_cookie
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest) -> HttpResponse:
+        return _start(request, kind)
+
+    view.__name__ = f"submit_{kind}"
+    view.__doc__ = f"The {FORMS[kind][1]} form."
+    return view
+
+
+batch_submit_references = _submission_view(Kind.BATCH)
+redcat_submit = _submission_view(Kind.REDCAT)
+submit_references = _submission_view(Kind.REFERENCES)
+submit_mappings = _submission_view(Kind.MAPPINGS)
+add_references = _submission_view(Kind.ADD)
+delete_references = _submission_view(Kind.DELETE)
+certify_files = _submission_view(Kind.CERTIFY)
+
+
+@require_GET
+def redcat_description(request: HttpRequest) -> HttpResponse:
+    """The ReDCaT field list as YAML (public)."""
+    return HttpResponse(redcat.description_yaml(), content_type="text/yaml; charset=utf-8")
+
+
+def _submission(result_id: str) -> Submission:
+    try:
+        return Submission.objects.get(pk=uuid.UUID(str(result_id)))
+    except (ValueError, Submission.DoesNotExist):
+        raise Http404(f"no submission '{result_id}'") from None
+
+
+def _result_context(request: HttpRequest, submission: Submission) -> dict[str, Any]:
+    user = request.user
+    may_act = (user.is_authenticated and submission.status == Submission.Status.READY
+               and (submission.user_id == user.pk or roles.is_operator(user)))
+    return {"title": f"Submission {submission.id}", "submission": submission,
+            "result": submission.result or {}, "may_act": may_act,
+            "may_force": may_act and roles.is_operator(user) and submission.user_id != user.pk}
+
+
+@ensure_csrf_cookie
+@require_GET
+def display_result(request: HttpRequest, result_id: str) -> HttpResponse:
+    """The stored result (review) page of a submission; actions for its submitter."""
+    submission = _submission(result_id)
+    return render(request, "submissions/result.html", _result_context(request, submission))
+
+
+authenticated_result = roles.login_required_page(display_result)
+
+
+@require_GET
+def monitor(request: HttpRequest, result_id: str) -> HttpResponse:
+    """The progress messages of a submission, as they were streamed."""
+    submission = _submission(result_id)
+    messages = (JpollMessage.objects.filter(channel_id=submission.channel_id)
+                if submission.channel_id else JpollMessage.objects.none())
+    return render(request, "submissions/monitor.html",
+                  {"title": f"Progress of {submission.id}", "submission": submission,
+                   "messages": messages})
+
+
+@roles.login_required_page
+@require_POST
+def submit_confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm, cancel or force a READY submission (``results_id``, ``button``)."""
+    submission = _submission(request.POST.get("results_id", ""))
+    button = request.POST.get("button", "")
+    try:
+        if button == "confirm":
+            services.confirm(submission, request.user)
+        elif button == "force":
+            services.confirm(submission, request.user, force=True)
+        elif button == "cancel":
+            services.cancel(submission, request.user, "cancelled by the submitter")
+        else:
+            return error_page(request, f"unknown action '{button}'", status=400)
+    except PermissionError as exc:
+        return error_page(request, str(exc), status=403)
+    except CrdsError as exc:
+        return error_page(request, str(exc), status=409)
+    submission.refresh_from_db()
+    return render(request, "submissions/result.html", _result_context(request, submission))
