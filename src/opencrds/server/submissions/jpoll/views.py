@@ -1,0 +1,37 @@
+"""Jpoll views: open a channel (logged-in users) and read one (whoever has its key)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from . import channels
+
+
+def _json(payload: object, status: int = 200) -> JsonResponse:
+    response = JsonResponse(payload, status=status, safe=False)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def open_channel(request: HttpRequest) -> HttpResponse:
+    """A new channel's key as a bare JSON string (PROTOCOL.md §7.3 step 6)."""
+    if not request.user.is_authenticated:
+        return _json({"error": "login required: log in at /login/ to open a channel"},
+                     status=403)
+    return _json(channels.open_channel(request.user))
+
+
+@require_safe
+def pull_messages(request: HttpRequest, key: str) -> HttpResponse:
+    """The messages of channel ``key`` after ``?since_id=N`` (default 0), as a JSON list of
+    ``{"id", "type", "data"}`` with data as written (not HTML-escaped)."""
+    text = request.GET.get("since_id", "0") or "0"
+    if not text.isdigit() or len(text) > 19:
+        return _json({"error": f"since_id must be a message id (an integer), got {text[:20]!r}"},
+                     status=400)
+    try:
+        return _json(channels.pull(key, int(text)))
+    except channels.UnknownChannel as exc:
+        return _json({"error": str(exc)}, status=404)
