@@ -34,6 +34,7 @@ log = logging.getLogger("opencrds")
 
 #: What a jpoll channel key may look like (crds's PROCESS_KEY_RE).
 CHANNEL_KEY_RE = re.compile(r"[A-Za-z0-9:.\-]{1,128}")
+_RESULT_LINK = re.compile(r"""href=["']((?:https?://[^"']*)?/display_result/[^"'/]+)/?["']""")
 
 
 class ServerUnavailable(CrdsError):
@@ -149,6 +150,12 @@ def _fields(options: SubmitOptions, derive: DeriveFrom, instrument: str,
                              jpoll_key=key, redcat=redcat)
 
 
+def started_result(html: str) -> str:
+    """The ``/display_result/<id>`` link of the page a form POST answers ('' if none)."""
+    match = _RESULT_LINK.search(html)
+    return match[1] if match else ""
+
+
 def post_form(session: WebSession, options: SubmitOptions, fields: dict[str, str]) -> _FormPost:
     """GET the form (its CSRF cookie) and start POSTing ``fields`` to it."""
     path = FORM_URLS[options.kind]
@@ -161,7 +168,7 @@ def post_form(session: WebSession, options: SubmitOptions, fields: dict[str, str
 
 
 def finish(session: WebSession, client: RpcClient, options: SubmitOptions,
-           outcome: Outcome) -> SubmissionResults | None:
+           outcome: Outcome, derive: DeriveFrom) -> SubmissionResults | None:
     """After processing: report a failure, else confirm/cancel (``--autoconfirm``) and read
     the official names from the result (or confirmation) page."""
     if outcome.status != COMPLETED:
@@ -178,7 +185,7 @@ def finish(session: WebSession, client: RpcClient, options: SubmitOptions,
         page = session.get(result_path(outcome.result))
         if options.kind != "certify":
             log.info("Review and confirm the submission at %s", outcome.result)
-    results = read_results(page.text, names, client)
+    results = read_results(page.text, names, client, derive.name)
     log_results(results, names)
     return results
 
@@ -225,9 +232,11 @@ def _after_login(session: WebSession, client: RpcClient, options: SubmitOptions,
         outcome = follow(client, key, interval=options.poll_seconds, stop=post.failed)
     # The answer is always awaited and checked (--wait-for-completion or not): the process
     # must not end before the POST is through, and OpenCRDS answers once the work is queued.
-    post.wait()
+    response = post.wait()
     if outcome is None:
         if not options.monitor:
-            log.info("Submitted; follow the processing on channel %s.", key)
+            started = started_result(response.text if response is not None else "")
+            log.info("Submitted; the result will be at %s", session.url(started) if started
+                     else f"the end of jpoll channel {key}")
         return None
-    return finish(session, client, options, outcome)
+    return finish(session, client, options, outcome, derive)

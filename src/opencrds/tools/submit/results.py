@@ -51,10 +51,12 @@ def added_mappings(client: Any, old: str, new: str) -> list[str]:
     return sorted(set(client.call("get_mapping_names", new)) - before)
 
 
-def read_results(html: str, uploaded: Sequence[str], client: Any | None) -> SubmissionResults:
+def read_results(html: str, uploaded: Sequence[str], client: Any | None,
+                 starting_context: str = "") -> SubmissionResults:
     """The results a page shows; the added mappings asked of ``client`` (errors only
-    logged, as crds does)."""
+    logged, as crds does). ``starting_context`` is used when the page does not name it."""
     old, new = page_contexts(html)
+    old = old or starting_context
     results = SubmissionResults(official_names(html, uploaded), old, new)
     if new and client is not None:
         try:

@@ -36,6 +36,10 @@ def _json_error(response: httpx.Response) -> str | None:
     if not isinstance(body, dict):
         return None
     error = body.get("error")
+    files = body.get("files")
+    if not error and isinstance(files, list):  # jQuery-File-Upload: per-file errors
+        error = "; ".join(str(entry["error"]) for entry in files
+                          if isinstance(entry, dict) and entry.get("error"))
     if isinstance(error, dict):
         error = error.get("message") or error.get("name")
     if error:
@@ -95,20 +99,21 @@ class WebSession:
 
     @staticmethod
     def check(response: httpx.Response) -> None:
-        """WebError for a non-2xx status (after redirects), an HTML page holding an
-        ``error_message`` div with text, or a JSON error object."""
+        """WebError for a non-2xx status (after redirects; a JSON error object's message is
+        quoted) or an HTML page holding an ``error_message`` div with text. A 2xx JSON
+        answer passes, as in crds."""
         request = response.request
         where = f"{request.method} {request.url}"
         if not response.is_success:
             detail = _json_error(response) or _short_text(response)
             raise WebError(f"{where} failed: HTTP {_status_text(response)}"
                            + (f": {detail}" if detail else ""))
+        if "json" in response.headers.get("content-type", ""):
+            return  # JSON answers pass (lock_status says "status": "error" for no lock)
         if "html" in response.headers.get("content-type", "") or response.text.lstrip()[:1] == "<":
             message = error_message(response.text)
             if message:
                 raise WebError(f"{where}: {message}")
-        elif message := _json_error(response):
-            raise WebError(f"{where}: {message}")
 
     def csrf_token(self, response: httpx.Response) -> str:
         """The ``csrftoken`` cookie ``response`` set (else the session's); WebError if none."""
