@@ -1,9 +1,10 @@
 """``opencrds uniqname``: rename HST references to unique CDBS-style names (TOOLS.md §2.15).
 
-The new name is the timestamp name of naming.hst_timestamp_name (UTC now, the instrument
-letter from INSTRUME, the original suffix and extension). Names made in one run are kept
-distinct by stepping the time 2 s instead of sleeping. Each bad file gives one ERROR and the
-run goes on; the exit status is the error count.
+The new name is the timestamp name of generation.naming.hst_unique_name (UTC now, the
+instrument letter from INSTRUME, the original suffix and extension), as deliveries name HST
+references. Names made in one run are kept distinct by stepping the time 2 s instead of
+sleeping. Each bad file gives one ERROR and the run goes on; the exit status is the error
+count.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ import datetime
 import os
 import shutil
 
-from ..rules.naming import hst_timestamp_name
+from ..generation.naming import hst_suffix, hst_unique_name
 from .checksum import local_path
 from .common import count, log, one_line
-
-_SYNPHOT_SUFFIXES = ("syn", "tmg", "tmc", "tmt", "th")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,19 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="FITS verification problems become errors")
 
 
-def new_name(path: str, when: datetime.datetime) -> str:
-    """The unique name of ``path`` at time ``when``."""
+def new_name(path: str, when: datetime.datetime, taken: set[str] | None = None) -> str:
+    """The unique name of ``path`` at time ``when`` (not one of ``taken``, which gets it)."""
     from astropy.io import fits
 
-    base = os.path.basename(path)
-    stem, ext = os.path.splitext(base)
-    if "_" not in stem:
-        raise ValueError(f"'{base}' does not look like an HST reference name (no _suffix)")
-    suffix = stem.split("_", 1)[1]
+    suffix, ext = hst_suffix(path)
     instrument = str(fits.getval(path, "INSTRUME", ext=0)).strip().lower()
-    if suffix.split("_")[-1] in _SYNPHOT_SUFFIXES or instrument in ("synphot", "hst"):
-        instrument = "synphot"
-    return hst_timestamp_name(when, instrument, suffix, ext)
+    return hst_unique_name(when, instrument, suffix, ext, taken)
 
 
 def rewrite(path: str, new_path: str, args: argparse.Namespace) -> None:
@@ -94,11 +87,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.files:
         path = local_path(name)
         try:
-            new = new_name(path, when)
-            while new in used:
-                when += datetime.timedelta(seconds=2)
-                new = new_name(path, when)
-            used.add(new)
+            new = new_name(path, when, used)
             new_path = os.path.join(args.output_path or os.path.dirname(path), new)
             shown = (os.path.basename(path), new) if args.brief else (path, new_path)
             if args.dry_run:

@@ -2,10 +2,11 @@
 
 ``opencrds refactor insert|replace|delete OLD_RMAP NEW_RMAP REFERENCE...``. Like CRDS, the new
 rmap gets ``derived_from`` = the old basename and a fresh sha1sum; its ``name`` is kept unless
-``--set-name`` is given. A Match value the type's ``_ld.tpn`` does not allow is refused with
-crds's message (:mod:`.values`); a new one-parameter match key is written bare, as
-crds writes it. Each bad reference gives one ERROR and the others are still checked; with
-any error nothing is written (as CRDS). The summary lines follow; the exit status is the
+``--set-name`` is given. References are placed as deliveries place them
+(:mod:`opencrds.generation.placement`: pattern keywords, substitutions, relevance); a Match
+value the type's ``_ld.tpn`` does not allow is refused with crds's message. Each bad
+reference gives one ERROR and the others are still checked; with any error nothing is
+written (as CRDS). The summary lines follow; the exit status is the
 error count.
 """
 
@@ -15,12 +16,13 @@ import argparse
 import os
 from typing import Any
 
-from ...rules.edit import delete_references, derived_text, insert_reference
+from ...generation.placement import place_reference
+from ...generation.values import ValueRefused
+from ...rules.edit import delete_references, derived_text
 from ...rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
 from ..checksum import local_path, read_text
 from ..common import count, log, log_summary, one_line
 from ..output import write_text_atomic
-from .values import ValueRefused, check_values
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,20 +45,8 @@ def loaded_rmap(parsed: ParsedMapping) -> Any:
     return get_loader(ignore_checksum=True).from_text(parsed.text, parsed.filename)
 
 
-def matching_header(parsed: ParsedMapping, header: dict[str, Any]) -> dict[str, Any]:
-    """The reference header as the rmap matches it: conditioned, with irrelevant parameters
-    (``parkey_relevance``) set to N/A. The USEAFTER keywords are kept."""
-    from ...rules.values import condition_header
-
-    rmap = loaded_rmap(parsed)
-    conditioned = condition_header(header)
-    matching = dict(rmap.matching_header(conditioned))
-    matching.update({k: v for k, v in header.items() if "USEAFTER" in k.upper()})
-    return matching
-
-
-def _apply(parsed: ParsedMapping, operation: str, reference: str) -> ParsedMapping:
-    """One operation on ``parsed`` for one reference."""
+def _apply(parsed: ParsedMapping, rmap: Any, operation: str, reference: str) -> ParsedMapping:
+    """One operation on ``parsed`` (the rmap ``rmap`` as edited so far) for one reference."""
     from ...io import read_header
 
     base = os.path.basename(reference)
@@ -65,13 +55,11 @@ def _apply(parsed: ParsedMapping, operation: str, reference: str) -> ParsedMappi
         return delete_references(parsed, [base])
     verb = "Inserting" if operation == "insert" else "Replacing"
     log.info("%s %s into '%s'", verb, base, parsed.filename)
-    header = matching_header(parsed, read_header(local_path(reference)))
-    check_values(loaded_rmap(parsed), base, header)
-    new, replaced = insert_reference(parsed, base, header, replace_only=operation == "replace",
-                                     bare_single_keys=True)
-    if replaced and replaced != base:
-        log.info("Replaced %s with %s", replaced, base)
-    return new
+    placed = place_reference(parsed, rmap, base, read_header(local_path(reference)),
+                             replace_only=operation == "replace")
+    if placed.replaced and placed.replaced != base:
+        log.info("Replaced %s with %s", placed.replaced, base)
+    return placed.parsed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,9 +73,11 @@ def run(args: argparse.Namespace) -> int:
         log.error("Cannot read rmap '%s' : %s", old, one_line(exc))
         log_summary()
         return count("ERROR")
+    rmap = None
     for reference in args.references:
         try:
-            parsed = _apply(parsed, args.operation, reference)
+            rmap = rmap or loaded_rmap(parsed)
+            parsed = _apply(parsed, rmap, args.operation, reference)
         except Exception as exc:
             if getattr(args, "debug_traceback", False):
                 raise

@@ -36,23 +36,19 @@ def identify(files: list[StagedFile], observatory: str) -> None:
         staged.instrument = str(ident.instrument).lower()
         staged.filekind = str(ident.filekind).lower()
         staged.extension = str(ident.extension)
-
-
-def _hst_suffix(uploaded: str) -> str:
-    stem = os.path.splitext(uploaded)[0]
-    return stem.split("_", 1)[1] if "_" in stem else "ref"
+        staged.keep_name = bool(gnaming.keeps_uploaded_name(ident))
 
 
 def official_reference_name(observatory: str, staged: StagedFile,
-                            when: datetime.datetime | None = None) -> str:
+                            taken: set[str] | None = None) -> str:
     """The next official name of ``staged`` (a serial is taken; HST gets a unique
-    CDBS-style timestamp name that keeps the uploaded suffix)."""
+    CDBS-style timestamp name that keeps the uploaded suffix, not one of ``taken``)."""
     gnaming = _generation_naming()
     extension = staged.extension or os.path.splitext(staged.uploaded)[1]
     if observatory == "hst":
-        when = when or datetime.datetime.now(datetime.UTC)
-        return gnaming.hst_unique_name(when, staged.instrument, _hst_suffix(staged.uploaded),
-                                       extension)
+        suffix, _ext = gnaming.hst_suffix(staged.uploaded)
+        return gnaming.hst_unique_name(datetime.datetime.now(datetime.UTC), staged.instrument,
+                                       suffix, extension, taken)
     family = gnaming.reference_family(observatory, staged.instrument, staged.filekind)
     serial = serials.next_serial(observatory, serials.reference_family(family))
     return gnaming.official_reference_name(observatory, staged.instrument, staged.filekind,
@@ -61,20 +57,21 @@ def official_reference_name(observatory: str, staged: StagedFile,
 
 def rename_references(files: list[StagedFile], observatory: str, dest: Path, *,
                       auto_rename: bool, progress) -> None:  # noqa: ANN001
-    """Give every file its official name (kept as uploaded without ``auto_rename``) and put
-    it as that in ``dest``; a kept name already in CRDS is an error."""
+    """Give every file its official name (kept as uploaded without ``auto_rename`` and for
+    SYNPHOT throughput/thermal files) and put it as that in ``dest``; a kept name already in
+    CRDS is an error."""
     dest.mkdir(parents=True, exist_ok=True)
     taken = set(FileRecord.objects.filter(
         observatory=observatory, name__in=[f.uploaded for f in files]).values_list(
             "name", flat=True))
     used: set[str] = set()
     for staged in files:
-        if auto_rename:
-            name = official_reference_name(observatory, staged)
-            while name in used:  # two HST files named in the same second
-                name = official_reference_name(
-                    observatory, staged,
-                    datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=2))
+        if auto_rename and not staged.keep_name:
+            try:
+                name = official_reference_name(observatory, staged, used)
+            except Exception as exc:  # noqa: BLE001 - GenerationError: a name it cannot make
+                staged.error(f"Cannot name {staged.uploaded!r}: {exc}")
+                continue
         else:
             name = staged.uploaded
             if name in taken:

@@ -27,6 +27,7 @@ class StagedFile:
     extension: str = ""
     sha1sum: str = ""
     size: int = 0
+    keep_name: bool = False
     log: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The match values ``opencrds refactor insert`` accepts, and crds's message when one is not.
+"""The match values a reference may be inserted with, and crds's message when one is not.
 
 As ``crds refactor``: each Match parameter of the new reference must have a value its type's
 ``_ld.tpn`` allows (``N/A``, ``*``, ``ANY``, ``NOT ...`` and ``BETWEEN ...`` always pass; each
@@ -13,14 +13,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...cache.paths import env_flag
-from ...certify.context import CertifyOptions
-from ...certify.mappings import parameter_display, valid_values
-from ...certify.rmap_update import InsertError, check_match_values
-from ...rules.edit import useafter_key
-from ...rules.errors import CrdsError
-from ...rules.mappings import ReferenceMapping
-from ...rules.values import condition_value
+from ..cache.paths import env_flag
+from ..certify.context import CertifyOptions
+from ..certify.mappings import parameter_display, valid_values
+from ..certify.rmap_update import InsertError, check_match_values
+from ..rules.edit import useafter_key
+from ..rules.errors import CrdsError
+from ..rules.mappings import ReferenceMapping
+from ..rules.values import condition_value
 
 _EXEMPT = re.compile(r"^(NOT\b.*|BETWEEN\b.*|#.*)$", re.IGNORECASE)
 
@@ -57,14 +57,15 @@ def insertion_header(rmap: ReferenceMapping, header: Mapping[str, Any]) -> dict[
     return shown
 
 
-def check_values(rmap: ReferenceMapping, reference: str, header: Mapping[str, Any]) -> None:
+def check_values(rmap: ReferenceMapping, reference: str, header: Mapping[str, Any],
+                 options: CertifyOptions | None = None) -> None:
     """Raise :class:`ValueRefused` with crds's message when a Match value of ``header`` (as the rmap
     matches it) is not one the type's ``_ld.tpn`` allows."""
     if bad_values_allowed():
         return
     names = {str(p).upper() for level in rmap.parkey for p in level}
     valid = {name: (code, tuple(condition_value(v) for v in values))  # '1' is '1.0'
-             for name, (code, values) in valid_values(rmap, CertifyOptions()).items()
+             for name, (code, values) in valid_values(rmap, options or CertifyOptions()).items()
              if name in names}
     if not valid:
         return
