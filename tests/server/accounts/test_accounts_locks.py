@@ -146,3 +146,14 @@ def test_a_failing_receiver_does_not_undo_the_release(make_user: Any) -> None:
     finally:
         lock_released.disconnect(broken)
     assert locks.current_lock(alice) is None
+
+
+def test_logging_in_again_after_expiry_releases_the_old_lock_first(
+        make_user: Any, released: list, settings: Any) -> None:
+    settings.OPENCRDS_LOCK_TIMEOUT = 1
+    alice = make_user("alice", "acs")
+    first = locks.acquire(alice, "hst", "acs")
+    time.sleep(1.2)
+    again = locks.acquire(alice, "hst", "acs")
+    assert released == [("alice", "expired")]  # unconfirmed work of the old lock is cancelled
+    assert again.pk != first.pk and again.instrument == "acs"

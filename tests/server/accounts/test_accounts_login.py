@@ -139,3 +139,14 @@ def test_the_home_page_for_anyone(site: None) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert 'href="/login/"' in page and 'id="edit_context">hst_' in page
+
+
+def test_repeated_failures_are_throttled(make_user: Any, settings: Any) -> None:
+    """django-axes (before the password-or-token backend) locks the user name out."""
+    user = make_user("bot", "cos", password=None)
+    key = tokens.issue(user)
+    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(Client(), "bot", f"wrong-{attempt}", "cos").status_code == 200
+    assert log_in(Client(), "bot", "wrong-again", "cos").status_code == 429  # the limit
+    assert log_in(Client(), "bot", key, "cos").status_code == 429
+    assert locks.lock_status("bot")["name"] == ""

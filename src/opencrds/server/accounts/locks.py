@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 from typing import Any
 
 from django.conf import settings
@@ -52,8 +53,9 @@ def time_remaining(lock: InstrumentLock, now: datetime.datetime | None = None
 
 
 def format_remaining(remaining: datetime.timedelta) -> str:
-    """``3:57:58``: whole seconds, never negative."""
-    return str(datetime.timedelta(seconds=max(0, int(remaining.total_seconds()))))
+    """``3:57:58``: whole seconds (rounded up: a fresh 4 h lock shows ``4:00:00``), never
+    negative."""
+    return str(datetime.timedelta(seconds=max(0, math.ceil(remaining.total_seconds()))))
 
 
 def _held(user: Any) -> InstrumentLock | None:
@@ -99,7 +101,7 @@ def acquire(user: Any, observatory: str, instrument: str) -> InstrumentLock:
             if not is_expired(other):
                 raise LockError(_describe(other))
             release(other.user, "expired")
-        mine = _held(user)
+        mine = current_lock(user)  # their own expired lock is released (and says so)
         if mine is not None and (mine.observatory, mine.instrument) != (observatory, instrument):
             release(user, "login")  # one instrument at a time: the new login decides
             mine = None

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from opencrds.rules.errors import CrdsError
 
-from . import locks, roles, site
+from . import locks, roles, served
 
 #: The cookie ``crds submit`` sets to its MAST token.
 TOKEN_COOKIE = "ASB-AUTH"
@@ -39,10 +39,10 @@ def _served() -> tuple[str, list[str]]:
     """The observatory served and the instruments a login may lock (none when the catalog
     is still empty)."""
     try:
-        observatory = site.observatory()
+        observatory = served.observatory()
     except CrdsError:
         return "", []
-    return observatory, site.instruments(observatory)
+    return observatory, served.instruments(observatory)
 
 
 def _login_page(request: HttpRequest, error: str = "", **values: Any) -> HttpResponse:
@@ -123,8 +123,8 @@ def lock_status(request: HttpRequest, username: str) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The observatory, its operational and edit contexts, and who is logged in."""
     try:
-        observatory = site.observatory()
-        defaults = site.default_contexts(observatory)
+        observatory = served.observatory()
+        defaults = served.default_contexts(observatory)
     except CrdsError as exc:
         observatory, defaults = "", {"operational": "", "edit": ""}
         return render(request, "accounts/home.html",

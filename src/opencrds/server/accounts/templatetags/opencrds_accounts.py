@@ -8,7 +8,7 @@ from django import template
 
 from opencrds.rules.errors import CrdsError
 
-from .. import locks, roles, site
+from .. import locks, roles, served
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def page_chrome(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     try:
-        observatory = site.observatory()
+        observatory = served.observatory()
     except CrdsError:
         observatory = ""
     chrome: dict[str, Any] = {"observatory": observatory, "user": None, "lock": None,

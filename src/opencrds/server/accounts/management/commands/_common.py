@@ -14,10 +14,10 @@ def observatory(given: str | None) -> str:
     """``--observatory``, else the one this server serves."""
     if given:
         return given.lower()
-    from opencrds.server.accounts import site
+    from opencrds.server.accounts import served
 
     try:
-        return site.observatory()
+        return served.observatory()
     except CrdsError as exc:
         raise CommandError(f"give --observatory ({exc})") from None
 
