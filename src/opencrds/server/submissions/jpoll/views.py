@@ -7,6 +7,9 @@ from django.views.decorators.http import require_safe
 
 from . import channels
 
+#: The session entry holding the user's last opened channel (read by the submission forms).
+SESSION_KEY = "jpoll_key"
+
 
 def _json(payload: object, status: int = 200) -> JsonResponse:
     response = JsonResponse(payload, status=status, safe=False)
@@ -16,11 +19,15 @@ def _json(payload: object, status: int = 200) -> JsonResponse:
 
 @require_safe
 def open_channel(request: HttpRequest) -> HttpResponse:
-    """A new channel's key as a bare JSON string (PROTOCOL.md §7.3 step 6)."""
+    """A new channel's key as a bare JSON string (PROTOCOL.md §7.3 step 6). The key is also
+    kept in the session (``jpoll_key``): crds's submission form does not send it, so the form
+    view takes the channel from there."""
     if not request.user.is_authenticated:
         return _json({"error": "login required: log in at /login/ to open a channel"},
                      status=403)
-    return _json(channels.open_channel(request.user))
+    key = channels.open_channel(request.user)
+    request.session[SESSION_KEY] = key
+    return _json(key)
 
 
 @require_safe

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 import yaml
 from django.conf import settings
 
+from opencrds.atomic import sync_data, write_text_atomic
 from opencrds.rules.errors import CrdsError
 
 from ...catalog.filestore import is_safe_name
@@ -220,13 +221,6 @@ def _remove(*paths: Path) -> bool:
     return removed
 
 
-def _write_small(path: Path, text: str) -> None:
-    """Write a small file atomically (a temporary file renamed over it)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
 def _announced_total(folder: Path, name: str) -> int | None:
     try:
         return int(_total_file(folder, name).read_text())
@@ -267,7 +261,7 @@ def receive(user: Any, name: str, data: BinaryIO, size: int,
             _remove(part, final, total_file)
             so_far = 0
             if not span.last:
-                _write_small(total_file, str(span.total))
+                write_text_atomic(total_file, str(span.total), mode=0o600)
         else:
             if not part.exists():
                 raise UploadError(f"'{name}': chunk at byte {span.start} but no upload of it "
@@ -315,7 +309,7 @@ def _append(part: Path, data: BinaryIO, offset: int, size: int) -> None:
                 raise UploadError(f"'{part.name[:-len(PART)]}': the upload ended after "
                                   f"{copied} of {size} bytes", part.name[:-len(PART)])
             stream.flush()
-            os.fsync(stream.fileno())
+            sync_data(stream.fileno())
         except BaseException:
             stream.seek(offset)
             stream.truncate()
