@@ -253,3 +253,26 @@ def test_usage_errors(user: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["submit", "--files", a, "--change-level", "HUGE"]) == 2
     assert main(["submit", "--files", str(user / "missing.fits")]) == 1
     assert "missing.fits" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "passes"), [("niriss_ref_photom.fits", True),
+                                              ("niriss_ref_photom_bad.fits", False)])
+def test_certify_files_first(server: SpecServer, user: Path, crds_cache: Path,
+                             shared_data: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str], name: str,
+                             passes: bool) -> None:
+    monkeypatch.setenv("CRDS_PATH", str(crds_cache))
+    monkeypatch.setenv("CRDS_READONLY_CACHE", "1")
+    path = user / name
+    path.write_bytes((shared_data / "crds-test-data" / "jwst" / name).read_bytes())
+    status = _submit("--files", str(path), "--description", "d", "--certify-files",
+                     "--submission-kind", "none")
+    err = capsys.readouterr().err
+    assert "Certifying 1 file(s) against 'jwst_0541.pmap'" in err
+    if passes:
+        assert status == 0, err
+        assert "/upload/chunked/" in server.paths()
+    else:
+        assert status > 0, err
+        assert "Certification of the files found errors: not submitting." in err
+        assert "/login/" not in server.paths()
