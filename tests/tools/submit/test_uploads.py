@@ -74,3 +74,15 @@ def test_keep_keeps_same_size_and_deletes_the_rest(tmp_path: Path) -> None:
     send, delete, extraneous = files_to_send(existing, [a, b], keep=True)
     assert send == [b] and extraneous == []
     assert [upload.name for upload in delete] == ["b.fits", "old.fits"]
+
+
+def test_the_progress_bars_count_what_was_sent(tmp_path: Path) -> None:
+    from opencrds.tools.submit.progress import UploadProgress
+
+    a, b = _files(tmp_path, a=3, b=4)
+    for bars in (True, False):
+        with UploadProgress([a, b], bars=bars) as progress:
+            for path in (a, b):
+                progress.start(path)
+                progress(path.name, path.stat().st_size)
+        assert progress.sent == {"a.fits": 3, "b.fits": 4}

@@ -18,7 +18,7 @@ from ...client.selection import observatory_for
 from ...client.specifiers import resolve
 from ...protocol import ServerInfo
 from ...rules.errors import CrdsError
-from ..common import connected_server_info, count
+from ..common import connected_server_info, count, one_line
 from . import auth
 from .confirm import confirm_or_cancel, result_path
 from .credentials import credentials
@@ -212,6 +212,9 @@ def submit(options: SubmitOptions) -> SubmissionResults | None:
             auth.login(session, creds, instrument)
             try:
                 return _after_login(session, client, options, derive, instrument)
+            except CrdsError as exc:  # reported before the logout's lines
+                log.error("%s", one_line(exc))
+                return None
             finally:
                 if options.logout:
                     auth.logout(session)
