@@ -193,6 +193,8 @@ def test_without_autoconfirm_the_result_page_is_read(
     assert server.confirmed == []
     assert "Review and confirm the submission at" in err
     assert "Uploaded 'flat.fits' --> 'jwst_miri_flat_0042.fits'" in err
+    assert "New context 'jwst_0542.pmap' (from 'jwst_0541.pmap'), once confirmed" in err
+    assert not [r for r in server.requests if "get_mapping_names" in r.path]
     form = [r for r in server.requests if r.path == "/batch_submit_references/"][-1]
     assert form.fields["pmap_mode"] == "pmap_text"
     assert form.fields["pmap_name"] == form.fields["pmap_text"] == "jwst_0500.pmap"

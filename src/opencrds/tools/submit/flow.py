@@ -175,7 +175,8 @@ def finish(session: WebSession, client: RpcClient, options: SubmitOptions,
         log.error("Submission processing %s: %s", outcome.status_name, outcome.result)
         return None
     names = [path.name for path in options.files]
-    if options.autoconfirm and options.kind != "certify":
+    confirmed = options.autoconfirm and options.kind != "certify"
+    if confirmed:
         confirm = count("ERROR") == 0
         page = confirm_or_cancel(session, outcome.result, confirm)
         if not confirm:
@@ -185,8 +186,9 @@ def finish(session: WebSession, client: RpcClient, options: SubmitOptions,
         page = session.get(result_path(outcome.result))
         if options.kind != "certify":
             log.info("Review and confirm the submission at %s", outcome.result)
-    results = read_results(page.text, names, client, derive.name)
-    log_results(results, names)
+    # an unconfirmed new context is not in the catalog yet: its mappings cannot be listed
+    results = read_results(page.text, names, client if confirmed else None, derive.name)
+    log_results(results, names, confirmed=confirmed)
     return results
 
 

@@ -66,8 +66,10 @@ def read_results(html: str, uploaded: Sequence[str], client: Any | None,
     return results
 
 
-def log_results(results: SubmissionResults, uploaded: Sequence[str]) -> None:
-    """Log the uploaded -> official names and the new context."""
+def log_results(results: SubmissionResults, uploaded: Sequence[str], *,
+                confirmed: bool = True) -> None:
+    """Log the uploaded -> official names and the new context (``confirmed``: delivered;
+    else it awaits confirmation)."""
     for name in uploaded:
         official = results.names.get(name)
         if official:
@@ -75,7 +77,7 @@ def log_results(results: SubmissionResults, uploaded: Sequence[str]) -> None:
         else:
             log.warning("No official name found for uploaded '%s'", name)
     if results.new_context:
-        log.info("New context '%s' (from '%s')", results.new_context,
-                 results.starting_context or "?")
+        log.info("New context '%s' (from '%s')%s", results.new_context,
+                 results.starting_context or "?", "" if confirmed else ", once confirmed")
         for name in results.new_mappings:
             log.info("New mapping '%s'", name)
