@@ -133,14 +133,22 @@ def test_wipe_deletes_everything_first(server: SpecServer, user: Path) -> None:
 
 def test_keep_skips_files_already_uploaded(server: SpecServer, user: Path) -> None:
     a, b = _file(user, "a.fits", 10), _file(user, "b.fits", 20)
-    server.behaviour.uploads = {"a.fits": a.read_bytes(), "b.fits": b"short",
-                                "other.fits": b"o"}
+    server.behaviour.uploads = {"a.fits": a.read_bytes(), "b.fits": b"short"}
     assert _submit("--files", str(a), str(b), "--keep-existing-files",
                    "--submission-kind", "none") == 0
     posted = [r.files["files"][0] for r in server.requests
               if r.path == "/upload/chunked/" and r.method == "POST"]
     assert posted == ["b.fits"]
     assert server.behaviour.uploads == {"a.fits": a.read_bytes(), "b.fits": b.read_bytes()}
+
+
+def test_keep_does_not_clear_other_submissions_files(server: SpecServer, user: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    server.behaviour.uploads = {"other.fits": b"o"}
+    assert _submit("--files", str(_file(user, "a.fits", 10)), "--keep-existing-files",
+                   "--submission-kind", "none") == 1
+    assert "'other.fits'" in capsys.readouterr().err
+    assert server.behaviour.uploads == {"other.fits": b"o"}
 
 
 def test_a_server_error_on_the_form_names_url_and_status(

@@ -67,13 +67,12 @@ def test_without_keep_other_files_are_extraneous_and_ours_sent_again(tmp_path: P
     assert send == [a, b] and delete == [] and extraneous == [existing[1]]
 
 
-def test_keep_keeps_same_size_and_deletes_the_rest(tmp_path: Path) -> None:
+def test_keep_keeps_same_size_and_replaces_other_sizes(tmp_path: Path) -> None:
     a, b = _files(tmp_path, a=3, b=4)
     existing = [RemoteUpload("a.fits", 3, "/d/a"), RemoteUpload("b.fits", 99, "/d/b"),
                 RemoteUpload("old.fits", 1, "/d/old")]
     send, delete, extraneous = files_to_send(existing, [a, b], keep=True)
-    assert send == [b] and extraneous == []
-    assert [upload.name for upload in delete] == ["b.fits", "old.fits"]
+    assert send == [b] and delete == [existing[1]] and extraneous == [existing[2]]
 
 
 def test_the_progress_bars_count_what_was_sent(tmp_path: Path) -> None:

@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     existing.add_argument("--wipe-existing-files", action="store_true",
                           help="first delete every file already in the upload area")
     existing.add_argument("--keep-existing-files", action="store_true",
-                          help="keep uploaded files of the same name and size; delete others")
+                          help="do not send again files already uploaded whole (same name "
+                               "and size)")
     parser.add_argument("--certify-files", action="store_true",
                         help="certify the files locally first and stop on errors")
     parser.add_argument("--autoconfirm", action="store_true",

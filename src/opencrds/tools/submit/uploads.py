@@ -87,23 +87,23 @@ def files_to_send(existing: Iterable[RemoteUpload], paths: Sequence[Path], *,
     """What to do with the upload area before uploading ``paths``:
     ``(paths to upload, uploads to delete, extraneous uploads)``.
 
-    With ``keep`` a listed file of the same name and size is kept (not sent again) and every
-    other listed file is deleted; without it, listed files not part of the submission are
-    extraneous (an error) and the submission's own are sent again."""
+    Listed files not part of the submission are extraneous (an error: only
+    ``--wipe-existing-files`` clears them). The submission's own listed files are sent again,
+    except with ``keep``: then one of the same size is kept and one of another size is
+    deleted first."""
     by_name = {path.name: path for path in paths}
     send = list(paths)
     delete: list[RemoteUpload] = []
     extraneous: list[RemoteUpload] = []
     for upload in existing:
         path = by_name.get(upload.name)
-        if keep:
-            if path is not None and path.stat().st_size == upload.size:
-                send.remove(path)
-                log.info("Keeping '%s' already uploaded (%d bytes).", upload.name, upload.size)
-            else:
-                delete.append(upload)
-        elif path is None:
+        if path is None:
             extraneous.append(upload)
+        elif keep and path.stat().st_size == upload.size:
+            send.remove(path)
+            log.info("Keeping '%s' already uploaded (%d bytes).", upload.name, upload.size)
+        elif keep:
+            delete.append(upload)
     return send, delete, extraneous
 
 
@@ -115,17 +115,15 @@ def wipe_area(session: WebSession) -> None:
 
 def prepare_area(session: WebSession, paths: Sequence[Path], *, keep: bool = False
                  ) -> list[Path]:
-    """Clear the upload area as asked (``keep``: keep the files already sent whole, delete
-    the others) and return the files still to upload.
-
-    ExtraneousFilesError when, without ``keep``, the area holds files of another
+    """Check the upload area before uploading ``paths`` and return the files still to send
+    (see ``files_to_send``); ExtraneousFilesError when it holds files of another
     submission."""
     send, delete, extraneous = files_to_send(list_uploads(session), paths, keep=keep)
     if extraneous:
         names = ", ".join(repr(upload.name) for upload in extraneous)
         raise ExtraneousFilesError(
             f"The upload area already holds files not part of this submission: {names}. "
-            "Use --wipe-existing-files or --keep-existing-files.")
+            "Use --wipe-existing-files to delete them.")
     for upload in delete:
         delete_upload(session, upload)
     return send
