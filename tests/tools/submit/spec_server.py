@@ -61,6 +61,7 @@ class SpecServer:
         self.requests: list[Request] = []
         self.channels: dict[str, list[dict[str, Any]]] = {}
         self.sessions: dict[str, str] = {}
+        self.session_channels: dict[str, str] = {}
         self.tokens: set[str] = set()
         self.logged_out = False
         self.confirmed: list[dict[str, str]] = []
@@ -175,9 +176,10 @@ class SpecServer:
                     return self._json({"files": []})
                 if path == "/upload/chunked/":
                     return self._upload(request)
-                if path == "/jpoll/open_channel":
+                if path == "/jpoll/open_channel":  # kept in the session too (crds posts none)
                     key = str(uuid.uuid4())
                     server.channels[key] = []
+                    server.session_channels[self._cookies()["sessionid"]] = key
                     return self._json(key)
                 if path in FORMS:
                     return self._form(request)
@@ -242,7 +244,8 @@ class SpecServer:
                 if behaviour.form_error:
                     return self._send(200, f'<html><div id="error_message">'
                                            f'{behaviour.form_error}</div></html>')
-                key = request.fields.get("jpoll_key", "")
+                key = request.fields.get("jpoll_key") or server.session_channels.get(
+                    self._cookies()["sessionid"], "")
                 results_id = str(uuid.uuid4())
                 stream = server.channels.setdefault(key, [])
                 for kind, data in behaviour.messages:
@@ -259,7 +262,16 @@ class SpecServer:
                 if method == "get_server_info":
                     result = {"observatory": "jwst", "edit_context": "jwst_0541.pmap",
                               "operational_context": "jwst_0540.pmap",
-                              "latest_context": "jwst_0541.pmap", "download_metadata": {}}
+                              "latest_context": "jwst_0541.pmap", "versions_context": "",
+                              "bad_files_list": [], "mappings": ["jwst_0541.pmap"],
+                              "mapping_url": {"jwst": f"{server.url}/unchecked_get/mappings/"
+                                                      "jwst/"},
+                              "reference_url": {"jwst": f"{server.url}/unchecked_get/"
+                                                        "references/jwst/"},
+                              "download_metadata": {}, "force_remote_mode": 0,
+                              "last_synced": "2026-01-01 00:00:00", "max_headers_per_rpc": 500,
+                              "max_bestrefs_per_rpc": 1000, "crds_version": {"str": "14.0.3"},
+                              "context_history": []}
                 elif method == "jpoll_pull_messages":
                     key, since = params[0], int(params[1] or 0)
                     if key not in server.channels:
