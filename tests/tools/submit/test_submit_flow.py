@@ -3,6 +3,7 @@ sends, in order, with their fields, cookies and chunk ranges; what it logs; its 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: SpecServer) ->
     """A user's environment pointed at the spec server; returns a folder for files."""
     home = tmp_path / "home"
     home.mkdir()
+    for name in [n for n in os.environ if n.startswith(("CRDS_", "OPENCRDS_"))]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CRDS_SERVER_URL", server.url)
     monkeypatch.setenv("CRDS_PATH", str(tmp_path / "cache"))
