@@ -253,7 +253,8 @@ class SpecServer:
                 stream.append({"id": len(stream) + 1, "type": "done", "data": {
                     "status": behaviour.done_status,
                     "result": f"{server.url}//display_result/{results_id}"}})
-                return self._send(200, "<html><body>Submitted</body></html>")
+                return self._send(200, f'<html><body>Submitted: <a href="/display_result/'
+                                       f'{results_id}">result</a></body></html>')
 
             def _rpc(self, call: dict[str, Any]) -> None:
                 method, params = call["method"], call.get("params") or []

@@ -4,6 +4,7 @@ sends, in order, with their fields, cookies and chunk ranges; what it logs; its 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -289,3 +290,11 @@ def test_certify_files_first(server: SpecServer, user: Path, crds_cache: Path,
         assert status > 0, err
         assert "Certification of the files found errors: not submitting." in err
         assert "/login/" not in server.paths()
+
+
+def test_without_monitoring_the_result_link_is_logged(server: SpecServer, user: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert _submit("--files", str(_file(user, "a.fits", 10)), "--description", "d") == 0
+    err = capsys.readouterr().err
+    assert re.search(rf"the result will be at {server.url}/display_result/[0-9a-f-]{{36}}", err)
+    assert not [r for r in server.requests if "jpoll_pull_messages" in r.path]
