@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--monitor-processing", action="store_true",
                         help="show the server's processing messages as they come")
     parser.add_argument("--wait-for-completion", action="store_true",
-                        help="wait for the submission form's answer and check it")
+                        help="wait for the submission form's answer and check it (always "
+                             "done: the server answers once the work is queued)")
     parser.add_argument("--submission-kind", choices=tuple(FORM_URLS), default=None,
                         help="the form to post: batch (default), redcat, certify, references, "
                              "mappings, or none to upload only")
