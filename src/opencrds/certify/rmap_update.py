@@ -16,7 +16,7 @@ from typing import Any
 from ..rules.edit import RefactorError, insert_reference
 from ..rules.errors import CrdsError
 from ..rules.mappings import ReferenceMapping
-from ..rules.parser import ParsedMapping, SelectorCall
+from ..rules.parser import ParsedMapping
 from ..rules.timestamps import reformat_date
 from ..rules.values import condition_value
 
@@ -101,38 +101,18 @@ def trial_insert(rmap: ReferenceMapping, name: str, header: Mapping[str, str],
                  valid: Mapping[str, tuple[str, tuple[str, ...]]],
                  substitutions: Mapping[str, Any] | None = None) -> Insertion:
     """Insert reference ``name`` into ``rmap`` by ``header`` (see :func:`insertion_header`;
-    ``substitutions`` of the instrument applied first); :class:`InsertError` saying why it
-    cannot be."""
-    header = _existing_globs(rmap, substituted(header, substitutions or {}))
+    placed as ``refactor insert`` and deliveries place it,
+    :func:`opencrds.generation.placement.placement_header`, with the instrument's
+    ``substitutions``); :class:`InsertError` saying why it cannot be."""
+    from ..generation.placement import placement_header  # generation builds on certify
+
+    header = placement_header(rmap, header, substitutions=substitutions or {})
     try:
         check_match_values(rmap, header, valid)
-        parsed, replaced = insert_reference(rmap.parsed, name, header)
+        parsed, replaced = insert_reference(rmap.parsed, name, header, bare_single_keys=True)
     except RefactorError as exc:
         raise InsertError(str(exc)) from None
     return Insertion(parsed, replaced)
-
-
-def _existing_globs(rmap: ReferenceMapping, header: dict[str, str]) -> dict[str, str]:
-    """An or-glob value (``A|B``) written as the rmap writes the same alternatives in
-    another order, so the reference joins that row instead of a duplicate one."""
-    selector = rmap.parsed.selector
-    if not isinstance(selector, SelectorCall) or selector.class_name != "Match":
-        return header
-    params = [str(p).upper() for p in (rmap.parkey[0] if rmap.parkey else ())]
-    result = dict(header)
-    for index, param in enumerate(params):
-        value = condition_value(result.get(param, "UNDEFINED"))
-        if "|" not in value:
-            continue
-        parts = {p.strip() for p in value.split("|") if p.strip()}
-        for key in selector.entries:
-            fields = key if isinstance(key, tuple) else (key,)
-            if index < len(fields):
-                written = str(fields[index])
-                if {p.strip() for p in condition_value(written).split("|")} == parts:
-                    result[param] = written
-                    break
-    return result
 
 
 def failure_message(name: str, rmap: ReferenceMapping, header: Mapping[str, str],

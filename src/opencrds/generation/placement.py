@@ -37,11 +37,13 @@ class Placement:
 
 def placement_header(rmap: ReferenceMapping, header: Mapping[str, Any],
                      parsed: ParsedMapping | None = None,
-                     options: CertifyOptions | None = None) -> dict[str, str]:
+                     options: CertifyOptions | None = None,
+                     substitutions: Mapping[str, Any] | None = None) -> dict[str, str]:
     """The header ``rmap`` places a reference with ``header`` by (USEAFTER keywords kept).
 
     ``parsed`` is the rmap as edited so far (its rows are reused for or-globs; default the
-    rmap's own); ``options`` tells where the observatory definitions are.
+    rmap's own); ``options`` tells where the observatory definitions are; ``substitutions``
+    (``{PARAMETER: {condition: value}}``) replaces the instrument's from the definitions.
     """
     raw = {str(k).upper(): str(v) for k, v in header.items()}
     if rmap.observatory.lower() in ("jwst", "roman"):
@@ -53,7 +55,9 @@ def placement_header(rmap: ReferenceMapping, header: Mapping[str, Any],
         useafter = raw.get(definition.useafter_keyword.upper(), "UNDEFINED")
         if useafter != "UNDEFINED":
             raw.setdefault("USEAFTER", useafter)
-        raw = substituted(raw, definition.substitutions.get(rmap.instrument.lower(), {}))
+    if substitutions is None and definition is not None:
+        substitutions = definition.substitutions.get(rmap.instrument.lower(), {})
+    raw = substituted(raw, substitutions or {})
     matching = {k: sorted_glob(v) for k, v in rmap.matching_header(condition_header(raw)).items()}
     extra = rmap.parsed.header.get("extra_keys") or ()
     for key in (extra if isinstance(extra, tuple) else (extra,)):

@@ -92,8 +92,9 @@ class Generation:
 # ---- one rmap ---------------------------------------------------------------------------------
 
 
-def _rmap_object(text: str, name: str) -> tuple[ParsedMapping, ReferenceMapping]:
-    """The parsed rmap and its rules object (checksum not checked)."""
+def load_rmap(text: str, name: str) -> tuple[ParsedMapping, ReferenceMapping]:
+    """The parsed rmap ``name`` and its rules object (checksum not checked); GenerationError
+    when it cannot be loaded."""
     import opencrds.observatories  # noqa: F401  (registers the observatory conventions)
 
     from ..rules.loader import MappingLoader
@@ -110,10 +111,11 @@ def _rmap_object(text: str, name: str) -> tuple[ParsedMapping, ReferenceMapping]
     return rmap.parsed, rmap
 
 
-def _action(kind: Literal["insert", "replace"], rmap: ReferenceMapping, name: str,
+def _action(kind: Literal["insert", "replace", "delete"], parsed: ParsedMapping, name: str,
             replaced: str | None, path: Sequence[Any]) -> Action:
-    """The action of a placement at ``path`` (the UseAfter level, if any, is the last)."""
-    classes = tuple(str(c) for c in rmap.parsed.header.get("classes", ("Match", "UseAfter")))
+    """The action on ``name`` at ``path`` of rmap ``parsed`` (the UseAfter level, if any, is
+    the last)."""
+    classes = tuple(str(c) for c in parsed.header.get("classes", ("Match", "UseAfter")))
     dated = bool(classes) and classes[-1] == "UseAfter" and len(path) == len(classes)
     keys = path[:-1] if dated else path
     match = tuple(str(part) for key in keys
@@ -132,7 +134,7 @@ def insert_references(rmap_text: str, rmap_name: str, additions: Iterable[Additi
     """
     from ..io import HeaderError, read_header
 
-    parsed, rmap = _rmap_object(rmap_text, rmap_name)
+    parsed, rmap = load_rmap(rmap_text, rmap_name)
     edit = RmapEdit(parsed)
     slots: dict[tuple[Any, ...], list[Addition]] = {}
     placed: list[tuple[Addition, Any, Any]] = []
@@ -158,7 +160,8 @@ def insert_references(rmap_text: str, rmap_name: str, additions: Iterable[Additi
         done = place_reference(edit.parsed, rmap, addition.name, header, options=options)
         edit.parsed = done.parsed
         kind: Literal["insert", "replace"] = "insert" if done.replaced is None else "replace"
-        edit.actions.append(_action(kind, rmap, addition.name, done.replaced, done.path))
+        edit.actions.append(_action(kind, rmap.parsed, addition.name, done.replaced,
+                                    done.path))
     missing = [a.name for a, _h, key in placed
                if len(slots[key]) == 1 and not any(_rows_of(edit.parsed.selector, a.name))]
     if missing:
@@ -169,7 +172,7 @@ def insert_references(rmap_text: str, rmap_name: str, additions: Iterable[Additi
 def delete_references(rmap_text: str, rmap_name: str, names: Iterable[str]) -> RmapEdit:
     """Delete each reference of ``names`` from the rmap (rows left empty go too); a name the
     rmap does not have is an error naming it."""
-    parsed, _ = _rmap_object(rmap_text, rmap_name)
+    parsed, _ = load_rmap(rmap_text, rmap_name)
     edit = RmapEdit(parsed)
     for name in names:
         rows = list(_rows_of(parsed.selector, name))
@@ -182,7 +185,7 @@ def delete_references(rmap_text: str, rmap_name: str, names: Iterable[str]) -> R
             edit.errors.append(f"Failed deleting '{name}' from '{rmap_name}': {exc}")
             continue
         for path in rows:
-            edit.actions.append(_delete_action(parsed, name, path))
+            edit.actions.append(_action("delete", parsed, name, None, path))
     return edit
 
 
@@ -196,32 +199,24 @@ def _rows_of(node: Any, name: str, path: tuple[Any, ...] = ()) -> Iterable[tuple
                 yield (*path, key)
 
 
-def _delete_action(parsed: ParsedMapping, name: str, path: tuple[Any, ...]) -> Action:
-    classes = tuple(str(c) for c in parsed.header.get("classes", ("Match", "UseAfter")))
-    dated = bool(classes) and classes[-1] == "UseAfter" and len(path) == len(classes)
-    keys = path[:-1] if dated else path
-    match = tuple(str(part) for key in keys
-                  for part in (key if isinstance(key, tuple) else (key,)))
-    return Action("delete", name, None, match, str(path[-1]) if dated else "")
-
-
 # ---- a whole context --------------------------------------------------------------------------
 
 
 def next_free_namer(existing: Iterable[str]) -> NameFor:
-    """``name_for`` giving the next free serial after the highest of each mapping family
-    among ``existing`` and the names it gave (``jwst_0541.pmap`` -> ``jwst_0542.pmap``).
-    Names without a numeric serial (``jwst_na_omit.pmap``) are ignored."""
+    """``name_for`` giving the next serial after the highest of each mapping family among
+    ``existing``, the old name itself and the names it gave (``jwst_0541.pmap`` ->
+    ``jwst_0542.pmap``). Names without a numeric serial (``jwst_na_omit.pmap``) are ignored;
+    a family with none starts at ``_0001``."""
     from ..rules.naming import next_mapping_name
 
     taken = {str(name).rsplit("/", 1)[-1] for name in existing}
 
     def name_for(old: str) -> str:
         base = old.rsplit("/", 1)[-1]
-        stem, dot, ext = base.rpartition(".")
+        stem, _, ext = base.rpartition(".")
         family = re.sub(r"_\d+$", "", stem)
         serial = re.compile(rf"{re.escape(family)}_(\d+)\.{re.escape(ext)}")
-        numbered = [n for n in taken if serial.fullmatch(n)]
+        numbered = [n for n in (*taken, base) if serial.fullmatch(n)]
         last = max(numbered, key=lambda n: int(serial.fullmatch(n).group(1)),  # type: ignore[union-attr]
                    default=None)
         new = next_mapping_name(base, [last] if last else [], prefix="")
@@ -335,6 +330,9 @@ def generate(read_mapping: ReadMapping, context: str, *, additions: Sequence[Add
             result.errors.append(str(exc))
             continue
         result.errors += edit.errors
+        result.warnings += [f"'{a.reference}' is already in '{rmap_name}' at the same place: "
+                            "it is put there again" for a in edit.actions
+                            if a.action == "replace" and a.replaced == a.reference]
         edits[rmap_name] = edit
     slots: list[tuple[str, RmapSlot | Exception]] = []
     submitted = dict(new_rmaps or {})

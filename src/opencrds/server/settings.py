@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "opencrds.server.rpc",
     "opencrds.server.accounts",
     "opencrds.server.submissions",
+    "opencrds.server.operations",
     "huey.contrib.djhuey",
     "axes",
 ]

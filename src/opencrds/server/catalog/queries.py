@@ -11,7 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from .errors import NotConfigured
+from opencrds.rules.errors import CrdsError
+
+from .errors import ContextLoadFailed, NotConfigured
 from .models import BuildContext, ContextHistory, DefaultContext, FileRecord, RemoteContext
 from .revision_cache import Revision, cache
 
@@ -63,6 +65,19 @@ def default_contexts(observatory: str) -> dict[str, str]:
     values.update(DefaultContext.objects.filter(observatory=observatory)
                   .values_list("kind", "context"))
     return values
+
+
+def context_pointers(observatory: str) -> dict[str, tuple[str, datetime.datetime | None]]:
+    """``{kind: (context, since)}`` of the default contexts set: ``since`` is the start of the
+    newest history entry for the operational one, else when the pointer was last set."""
+    pointers = {kind: (context, updated) for kind, context, updated in
+                DefaultContext.objects.filter(observatory=observatory)
+                .values_list("kind", "context", "updated")}
+    started = (ContextHistory.objects.filter(observatory=observatory)
+               .order_by("-start_date", "-id").values_list("start_date", flat=True).first())
+    if "operational" in pointers and started is not None:
+        pointers["operational"] = (pointers["operational"][0], started)
+    return pointers
 
 
 def build_contexts(observatory: str) -> list[tuple[str, str, bool]]:
@@ -152,3 +167,103 @@ def remote_context(observatory: str, pipeline: str) -> str:
     """The context ``pipeline`` last pushed ('' if none)."""
     return (RemoteContext.objects.filter(observatory=observatory, name=pipeline)
             .values_list("context", flat=True).first()) or ""
+
+
+def remote_contexts(observatory: str) -> list[dict[str, Any]]:
+    """Every registered pipeline: ``{"name", "kind", "context", "updated"}`` by name (context
+    '' and updated None until it first pushes)."""
+    return list(RemoteContext.objects.filter(observatory=observatory).order_by("name")
+                .values("name", "kind", "context", "updated"))
+
+
+def pipeline_contexts(observatory: str) -> list[str]:
+    """Names of the downloadable .pmaps of ``observatory``, newest (highest serial) first."""
+    from opencrds.rules.naming import name_serial
+
+    names = FileRecord.objects.filter(observatory=observatory, type="mapping", available=True,
+                                      name__endswith=".pmap").values_list("name", flat=True)
+    return sorted(names, key=lambda name: (name_serial(name), name), reverse=True)
+
+
+# ---- mapping closures and parents (mark bad, set context) ---------------------------------------
+
+
+def context_closure(observatory: str, context: str) -> tuple[list[str], list[str]]:
+    """(mapping names, reference names) of everything ``context`` refers to, itself included
+    (loaded through the warm loader; :class:`~.errors.ContextLoadFailed` if it cannot be)."""
+    from . import contexts
+
+    mapping = contexts.load(context)
+    try:
+        return mapping.mapping_names(), mapping.reference_names()
+    except CrdsError as exc:
+        raise ContextLoadFailed(f"cannot load '{context}': {exc}", exc) from None
+
+
+def bad_files_in(observatory: str, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` the catalog has as bad (rejected or blacklisted), sorted."""
+    bad = set(bad_files(observatory))
+    return sorted(bad.intersection(names))
+
+
+def child_mappings(observatory: str, name: str) -> list[str]:
+    """The mappings a .pmap or .imap names directly ([] for an .rmap); read from the store
+    (the children themselves are not loaded)."""
+    from . import contexts
+
+    if name.endswith(".rmap"):
+        return []
+    mapping = contexts.loader(observatory).load(name)
+    return sorted(value for value in getattr(mapping, "selector", {}).values()
+                  if isinstance(value, str) and value.endswith(_CHILD_SUFFIX[name[-5:]]))
+
+
+#: The suffix of the children of each kind of context mapping.
+_CHILD_SUFFIX = {".pmap": ".imap", ".imap": ".rmap"}
+#: The suffix of the mappings that may name a mapping of each kind.
+_PARENT_SUFFIX = {".rmap": ".imap", ".imap": ".pmap"}
+
+
+def parent_mappings(observatory: str, names: Iterable[str]) -> dict[str, set[str]]:
+    """``{parent: {child, ...}}``: the catalogued mappings that name one of ``names`` directly
+    (one level up: .rmap -> .imap -> .pmap). Mappings whose bytes the store lacks are skipped;
+    one that names a child but cannot be parsed counts as naming it."""
+    from . import contexts
+    from .filestore import get_file_store
+
+    wanted: dict[str, set[str]] = {}  # parent suffix -> names
+    for name in names:
+        suffix = _PARENT_SUFFIX.get(name[-5:])
+        if suffix:
+            wanted.setdefault(suffix, set()).add(name)
+    store, load = get_file_store(), contexts.loader(observatory).load
+    parents: dict[str, set[str]] = {}
+    for suffix, children in wanted.items():
+        candidates = FileRecord.objects.filter(observatory=observatory, type="mapping",
+                                               available=True, name__endswith=suffix)
+        for parent in candidates.values_list("name", flat=True):
+            try:
+                text = store.read_text(observatory, parent, "mappings")
+            except (OSError, ValueError, UnicodeDecodeError):
+                continue
+            named = {child for child in children if f"'{child}'" in text}
+            if not named:
+                continue
+            try:
+                named &= set(getattr(load(parent), "selector", {}).values())
+            except CrdsError:
+                pass  # unparsable: its text names them, which is enough
+            if named:
+                parents.setdefault(parent, set()).update(named)
+    return parents
+
+
+def referring_mappings(observatory: str, names: Iterable[str]) -> set[str]:
+    """Every catalogued mapping whose closure contains one of ``names`` (transitively: the
+    imaps naming an rmap, the pmaps naming those imaps), ``names`` themselves excluded."""
+    found: set[str] = set()
+    level = set(names)
+    while level:
+        level = set(parent_mappings(observatory, level)) - found
+        found |= level
+    return found - set(names)

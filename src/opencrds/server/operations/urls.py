@@ -1,3 +1,10 @@
-"""URLs (filled in by their owner)."""
+"""Operator pages: set context and mark files bad."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("set_default_context/", views.set_default_context, name="set-default-context"),
+    path("mark_bad/", views.mark_bad, name="mark-bad"),
+]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opencrds.rules.errors import CrdsError
 
-from ..accounts import locks, roles
+from ..accounts import locks, roles, served
 from ..catalog import queries
 from . import forms, redcat, services
 from .models import JpollMessage, Submission
@@ -48,9 +48,7 @@ def _observatory() -> str:
 
 
 def _instruments(observatory: str) -> tuple[str, ...]:
-    from ..accounts.views import served_instruments
-
-    return tuple(served_instruments())
+    return tuple(served.instruments(observatory))
 
 
 def error_page(request: HttpRequest, message: str, status: int = 400,
