@@ -60,12 +60,14 @@ def make_user(delivery_area: Path) -> Callable[..., Any]:
     lock of ``instrument`` when given."""
     from opencrds.server.accounts import locks, services
 
-    def make(name: str, instrument: str | None = "miri", operator: bool = False) -> Any:
-        user, _ = services.add_user(name, f"{name}@example.org", "jwst", password="pw-" + name,
+    def make(name: str, instrument: str | None = "miri", operator: bool = False,
+             observatory: str = "jwst") -> Any:
+        user, _ = services.add_user(name, f"{name}@example.org", observatory,
+                                    password="pw-" + name,
                                     instruments=[instrument] if instrument else [],
                                     operator=operator)
         if instrument:
-            locks.acquire(user, "jwst", instrument)
+            locks.acquire(user, observatory, instrument)
         return user
     return make
 
@@ -81,7 +83,8 @@ def upload(area: Path, *files: tuple[Path, str]) -> list[Path]:
     return out
 
 
-def submit(user: Any, kind: str, files: list[Path], **fields: Any) -> Any:
+def submit(user: Any, kind: str, files: list[Path], observatory: str = "jwst",
+           **fields: Any) -> Any:
     """Create a submission and process it as the queue's worker would; the submission."""
     from opencrds.server.submissions.services import create_submission
     from opencrds.server.submissions.tasks import process_submission
@@ -89,7 +92,7 @@ def submit(user: Any, kind: str, files: list[Path], **fields: Any) -> Any:
     values = {"description": "New MIRI IPC for testing", "creator": "Tester",
               "change_level": "SEVERE", "instrument": "miri", "derive_from": CONTEXT,
               "base_url": "http://testserver", **fields}
-    submission = create_submission(user, kind, "jwst", values, files)
+    submission = create_submission(user, kind, observatory, values, files)
     process_submission.call_local(str(submission.pk))
     submission.refresh_from_db()
     return submission

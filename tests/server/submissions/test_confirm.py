@@ -153,3 +153,20 @@ def test_confirmed_batch_moves_the_edit_context_and_is_served(
         assert served.rpc("get_default_context", "jwst", "edit") == pmap
     finally:
         served.stop()
+
+
+def test_a_submission_cancelled_while_processing_stays_cancelled(delivery_area: Path,
+                                                                 make_user: Any) -> None:
+    from opencrds.server.submissions.processing import staging_dir
+    from opencrds.server.submissions.services import cancel, create_submission
+    from opencrds.server.submissions.tasks import process_submission
+
+    user = make_user("impatient")
+    submission = create_submission(user, "certify", "jwst", {},
+                                   upload(delivery_area, (MIRI_IPC, "slow.fits")))
+    cancel(submission, user, "too slow")
+    assert process_submission.call_local(str(submission.pk)) == "cancelled"
+    submission.refresh_from_db()
+    assert submission.status == "cancelled" and submission.result == {}
+    assert not staging_dir(submission).exists()
+    assert [m["data"]["status"] for m in messages(submission) if m["type"] == "done"] == [3]

@@ -77,3 +77,29 @@ def test_confirming_submissions_are_confirmed(delivery_area: Path, make_user: An
     complete_confirmation(submission)
     assert Delivery.objects.filter(submission=submission).count() == 1
     assert FileRecord.objects.filter(observatory="jwst", name=record.name).count() == 1
+
+
+def test_management_commands(delivery_area: Path, make_user: Any) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from opencrds.server.submissions.services import create_submission
+
+    user = make_user("commanded")
+    submission = create_submission(user, "certify", "jwst", {},
+                                   upload(delivery_area, (MIRI_IPC, "c.fits")))
+    out = io.StringIO()
+    call_command("cancel_submission", str(submission.pk), "--reason", "operator said so",
+                 stdout=out)
+    assert out.getvalue().strip() == f"cancelled: {submission.pk}"
+    submission.refresh_from_db()
+    assert submission.status == "cancelled"
+    assert submission.parameters["cancel_reason"] == "operator said so"
+    with pytest.raises(CommandError, match="cannot be cancelled"):
+        call_command("cancel_submission", str(submission.pk))
+    with pytest.raises(CommandError, match="no submission 'nope'"):
+        call_command("cancel_submission", "nope")
+    out = io.StringIO()
+    call_command("recover_submissions", verbosity=2, stdout=out)
+    assert "recovered: 0 failed, 0 confirmed" in out.getvalue()

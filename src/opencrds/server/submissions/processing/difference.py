@@ -41,7 +41,7 @@ def difference_files(submission, first: str, second: str) -> dict[str, Any]:  # 
                 text = store.read_text(submission.observatory, name)
             return parse_mapping_text(text, name)
         try:
-            out["logical"] = [" ".join(map(str, d)) for d in logical_diffs(first, second, load)]
+            out["logical"] = [str(d) for d in logical_diffs(first, second, load)]
         except Exception as exc:  # noqa: BLE001 - shown instead of the logical differences
             out["logical"] = [f"logical differences unavailable: {exc}"]
         out["text"] = text_diff(first, texts[first], second, texts[second])

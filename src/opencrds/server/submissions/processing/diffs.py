@@ -56,4 +56,5 @@ def compute_diffs(work: Work, read_mapping: Callable[[str], str], progress) -> l
 
 
 def _difference_text(difference: tuple[Any, ...]) -> str:
-    return " ".join(str(part) for part in difference)
+    """A difference as ``crds diff`` prints it (the tuple)."""
+    return str(difference)

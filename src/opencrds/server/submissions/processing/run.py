@@ -171,17 +171,22 @@ def mappings(submission: Submission, progress) -> Work:  # noqa: ANN001
         parsed = parse_mapping_text(text, staged.uploaded)
         staged.instrument = str(parsed.header.get("instrument", "")).lower()
         staged.filekind = str(parsed.header.get("filekind", "")).lower()
+        # a hand edit starts from a copy of a mapping: its header still names that one
+        named = str(parsed.header.get("name", "") or "")
+        parent = named or str(parsed.header.get("derived_from", "") or staged.uploaded)
         if submission.auto_rename:
             family = naming.mapping_family_of(staged.uploaded, parsed.header)
             extension = staged.uploaded.rsplit(".", 1)[1]
-            staged.name = f"{family}_{serials.next_serial(work.observatory, family):04d}.{extension}"
-            parent = str(parsed.header.get("derived_from", "") or staged.uploaded)
-            text = derived_text(parsed, parent, staged.name)
+            serial = serials.next_serial(work.observatory, family)
+            staged.name = f"{family}_{serial:04d}.{extension}"
             progress.log(f"Renaming {staged.uploaded!r} --> {staged.name!r}")
-        elif FileRecord.objects.filter(observatory=work.observatory, name=staged.uploaded).exists():
+        elif FileRecord.objects.filter(observatory=work.observatory,
+                                       name=staged.uploaded).exists():
             staged.error(f"File {staged.uploaded!r} is already in CRDS: rename it or use "
                          "auto-rename")
             continue
+        if named != staged.name:
+            text = derived_text(parsed, parent, staged.name)
         staged.path = dest / staged.name
         staged.path.write_text(text, encoding="utf-8")
         staged.sha1sum, staged.size = _sha1(staged.path), staged.path.stat().st_size
@@ -195,12 +200,12 @@ def mappings(submission: Submission, progress) -> Work:  # noqa: ANN001
                                "pmaps without it")
             return work
         generate(work, dest, progress, new_rmaps=rmaps)
-        for name in rmaps:
-            work.generated.pop(name, None)
         if work.has_errors:
             return work
+        work.generated = {**rmaps, **work.generated}  # certified with the imaps naming them
         certify_generated(work, dest, progress)
-    work.generated = {**work.generated}
+        for name in rmaps:
+            work.generated.pop(name, None)
     _finish_mappings(work, progress)
     work.diffs += _uploaded_mapping_diffs(work, new_rmaps, progress)
     return work
