@@ -33,12 +33,14 @@ def result_page(result: dict[str, Any] = RESULT, *, confirmed: bool = False,
         rows.append(f'<tr><td>{escape(entry["uploaded"])}</td>'
                     f'<td id="{escape(entry["uploaded"])}">{cell}</td>'
                     f'<td>{escape(entry["status"])}</td></tr>')
+    errors = "".join(f"<li>{escape(text)}</li>" for text in result["errors"])
     diffs = "".join(f"<h3>Logical Diff ('{escape(d['old'])}', '{escape(d['new'])}')</h3>"
                     for d in result["diffs"])
     return f"""<!DOCTYPE html><html><head><title>Submission results</title></head><body>
 <div id="error_message">{escape(error)}</div>
 <p>Derived from <span id="starting_context">{escape(result["starting_context"])}</span>
 to <span id="new_context">{escape(result["new_context"])}</span></p>
+<ul class="errors">{errors}</ul>
 <table><tr><th>uploaded</th><th>name</th><th>status</th></tr>{''.join(rows)}</table>
 {diffs}
 <form method="post" action="/submit_confirm_pipeline/"><input type="hidden" name="results_id">

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from opencrds.tools.submit.pages import error_message, logical_diffs, page_title, texts_by_id
+from opencrds.tools.submit.pages import (
+    error_message,
+    list_items,
+    logged_errors,
+    logical_diffs,
+    page_title,
+    texts_by_id,
+)
 
 
 def test_error_message_div_by_id() -> None:
@@ -51,3 +58,21 @@ def test_logical_diffs() -> None:
             "<pre>Logical Diff (x, 'jwst_miri_dark_0038.rmap', 'jwst_miri_dark_0051.rmap')</pre>")
     assert logical_diffs(page) == [("jwst_0541.pmap", "jwst_0542.pmap"),
                                    ("jwst_miri_dark_0038.rmap", "jwst_miri_dark_0051.rmap")]
+
+
+def test_list_items_of_a_class() -> None:
+    page = """<ul class="warnings"><li>w</li></ul>
+    <ul class="errors big"><li>first <b>bad</b> thing</li><li><br>second</li><li> </li></ul>
+    <p class="errors">not a list</p>"""
+    assert list_items(page, "errors") == ["first bad thing", "second"]
+    assert list_items(page, "warnings") == ["w"]
+    assert list_items(page, "none") == []
+
+
+def test_logged_errors() -> None:
+    page = """<details><summary>a.fits</summary><pre>INFO - fine
+ERROR - a.fits: bad &lt;value&gt;
+WARNING - odd
+CRDS - ERROR -  second
+</pre></details><p>no ERROR here</p>"""
+    assert logged_errors(page) == ["a.fits: bad <value>", "second"]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from result_page import RESULT
 from spec_server import SpecServer
 
 from opencrds.tools.main import main
@@ -188,10 +189,13 @@ def test_errors_while_processing_cancel_instead_of_confirm(
 def test_failed_processing_is_an_error_and_not_confirmed(
         server: SpecServer, user: Path, capsys: pytest.CaptureFixture[str]) -> None:
     server.behaviour.done_status = 1
+    server.behaviour.result = {**RESULT, "errors": ["a.fits: duplicate of x.fits"]}
     status = _submit("--files", str(_file(user, "a.fits", 10)), "--description", "d",
                      "--monitor-processing", "--autoconfirm")
-    assert status == 1
-    assert "Submission processing FAILED" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Submission processing FAILED" in err
+    assert "ERROR -  a.fits: duplicate of x.fits" in err
     assert server.confirmed == []
 
 

@@ -25,6 +25,7 @@ from .credentials import credentials
 from .files import common_instrument
 from .form import FORM_URLS, DeriveFrom, pmap_mode, read_redcat_parameters, submission_fields
 from .monitor import COMPLETED, Outcome, follow
+from .pages import list_items, logged_errors
 from .progress import UploadProgress
 from .results import SubmissionResults, log_results, read_results
 from .session import CSRF_FIELD, WebError, WebSession
@@ -167,12 +168,27 @@ def post_form(session: WebSession, options: SubmitOptions, fields: dict[str, str
     return post
 
 
+def log_page_errors(session: WebSession, result_url: str) -> None:
+    """Log the errors a failed submission's result page shows: its list of errors
+    (``<ul class="errors">``) and the ``ERROR - …`` lines of its files' certify logs."""
+    try:
+        page = session.get(result_path(result_url), check=False)
+    except WebError:
+        return
+    if page.is_success:
+        for text in dict.fromkeys([*list_items(page.text, "errors"),
+                                   *logged_errors(page.text)]):
+            log.error("%s", text)
+
+
 def finish(session: WebSession, client: RpcClient, options: SubmitOptions,
            outcome: Outcome, derive: DeriveFrom) -> SubmissionResults | None:
     """After processing: report a failure, else confirm/cancel (``--autoconfirm``) and read
     the official names from the result (or confirmation) page."""
     if outcome.status != COMPLETED:
         log.error("Submission processing %s: %s", outcome.status_name, outcome.result)
+        if outcome.result:
+            log_page_errors(session, outcome.result)
         return None
     names = [path.name for path in options.files]
     confirmed = options.autoconfirm and options.kind != "certify"

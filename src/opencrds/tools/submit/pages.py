@@ -129,6 +129,73 @@ def texts_by_id(html: str, ids: Iterable[str], *, prefer_link: bool = True) -> d
     return found
 
 
+class _ListItems(HTMLParser):
+    """The ``<li>`` texts of the lists whose ``class`` holds a given name."""
+
+    def __init__(self, class_name: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.class_name = class_name
+        self.items: list[list[str]] = []
+        self._depth = 0  # open elements inside a matching list (0: outside)
+        self._in_item = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            return
+        if self._depth:
+            self._depth += 1
+            if tag == "li":
+                self.items.append([])
+                self._in_item = True
+        elif tag in ("ul", "ol") and self.class_name in (dict(attrs).get("class") or "").split():
+            self._depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag not in _VOID:
+            self._depth -= 1
+            if tag == "li":
+                self._in_item = False
+
+    def handle_data(self, data: str) -> None:
+        if self._depth and self._in_item:
+            self.items[-1].append(data)
+
+
+def list_items(html: str, class_name: str) -> list[str]:
+    """The texts of the ``<li>`` items of ``<ul class="… class_name …">`` lists."""
+    parser = _ListItems(class_name)
+    parser.feed(html)
+    parser.close()
+    return [text for text in (" ".join("".join(item).split()) for item in parser.items)
+            if text]
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+_LOG_ERROR = re.compile(r"^\s*(?:CRDS\s*-\s*)?ERROR\s*-\s*(.+?)\s*$")
+
+
+def page_text(html: str) -> str:
+    """The text of a page, tags removed (lines kept)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def logged_errors(html: str) -> list[str]:
+    """The messages of the ``ERROR - message`` log lines a page shows (certify logs)."""
+    return [match[1] for line in page_text(html).splitlines()
+            if (match := _LOG_ERROR.match(line))]
+
+
 def logical_diffs(html: str) -> list[tuple[str, str]]:
     """The ``(old, new)`` mapping pairs of the ``Logical Diff (…, 'old', 'new')`` strings."""
     return [(old, new) for old, new in _LOGICAL_DIFF.findall(html)]
