@@ -267,7 +267,8 @@ def test_usage_errors(user: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = str(_file(user, "a.fits", 10))
     assert main(["submit", "--files", a, "--wipe-existing-files",
                  "--keep-existing-files"]) == 2
-    assert main(["submit"]) == 2
+    assert main(["submit"]) == 1
+    assert "No files to submit: give --files" in capsys.readouterr().err
     assert main(["submit", "--files", a, "--change-level", "HUGE"]) == 2
     assert main(["submit", "--files", str(user / "missing.fits")]) == 1
     assert "missing.fits" in capsys.readouterr().err
@@ -302,3 +303,12 @@ def test_without_monitoring_the_result_link_is_logged(server: SpecServer, user: 
     err = capsys.readouterr().err
     assert re.search(rf"the result will be at {server.url}/display_result/[0-9a-f-]{{36}}", err)
     assert not [r for r in server.requests if "jpoll_pull_messages" in r.path]
+
+
+def test_logout_alone_logs_in_and_out(server: SpecServer, user: Path) -> None:
+    assert main(["submit", "--logout"]) == 0
+    assert [(r.method, r.path) for r in server.requests if not r.path.startswith("/json/")] == [
+        ("GET", "/lock_status/jo/"), ("GET", "/login/"), ("POST", "/login/"),
+        ("GET", "/logout/")]
+    login = [r for r in server.requests if r.path == "/login/" and r.method == "POST"][0]
+    assert login.fields["instrument"] == "none"

@@ -15,8 +15,10 @@ DEFAULT_KIND = "batch"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``opencrds submit`` (the observatory switches are the shared ones)."""
-    parser.add_argument("--files", nargs="+", required=True, metavar="FILE",
-                        help="the references and rules to submit; @FILE reads names from FILE")
+    parser.add_argument("--files", nargs="+", metavar="FILE",
+                        help="the references and rules to submit; @FILE reads names from FILE "
+                             "(required unless --logout alone: log in and out, releasing "
+                             "the lock)")
     parser.add_argument("--derive-from-context", metavar="CTX",
                         help="context the new rules derive from (default <obs>-edit; "
                              "<obs>-latest floats to the latest; any other is used as given)")
@@ -65,7 +67,7 @@ def submit_options(args: argparse.Namespace):  # noqa: ANN201  (flow is imported
 
     kind = args.submission_kind or ("redcat" if args.redcat_parameters else DEFAULT_KIND)
     return SubmitOptions(
-        files=tuple(submission_files(args.files)),
+        files=tuple(submission_files(args.files)) if args.files or not args.logout else (),
         observatory=getattr(args, "observatory", None),
         derive_from_context=args.derive_from_context,
         change_level=args.change_level, creator=args.creator, description=args.description,

@@ -222,9 +222,9 @@ def submit(options: SubmitOptions) -> SubmissionResults | None:
         derive = derive_from(options, observatory, info, client)
         instrument = common_instrument(options.files)
         creds = credentials(options.username)
-        log.info("Submitting as '%s' to %s, instrument '%s', deriving from %s '%s'.",
+        log.info("Connecting as '%s' to %s, instrument '%s', deriving from %s '%s'.",
                  creds.username, url, instrument, derive.mode, derive.name)
-        if options.certify and certify_locally(options.files, observatory, derive.name):
+        if options.certify and options.files and certify_locally(options.files, observatory, derive.name):
             raise CrdsError("Certification of the files found errors: not submitting.")
         with WebSession(url) as session:
             auth.login(session, creds, instrument)
@@ -240,6 +240,8 @@ def submit(options: SubmitOptions) -> SubmissionResults | None:
 
 def _after_login(session: WebSession, client: RpcClient, options: SubmitOptions,
                  derive: DeriveFrom, instrument: str) -> SubmissionResults | None:
+    if not options.files:  # --logout alone: log in and out, releasing the lock
+        return None
     if options.wipe:  # as crds: before the channel is opened
         wipe_area(session)
     key = open_channel(session)
