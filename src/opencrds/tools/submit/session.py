@@ -50,15 +50,17 @@ def _json_error(response: httpx.Response) -> str | None:
 
 
 class WebSession:
-    """Cookie-keeping requests to ``base_url`` (``CRDS_SERVER_URL``)."""
+    """Cookie-keeping requests to ``base_url`` (``CRDS_SERVER_URL``).
+
+    As crds's session: redirects followed, environment proxies honoured, ``referer`` sent,
+    no read timeout (``timeout`` sets one); connecting gives up after 30 s."""
 
     def __init__(self, base_url: str, *, timeout: float | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=30.0) if timeout else httpx.Timeout(
-                None, connect=30.0),
-            follow_redirects=True, transport=transport, headers={"referer": self.base_url},
+            timeout=httpx.Timeout(timeout, connect=30.0), follow_redirects=True,
+            transport=transport, headers={"referer": self.base_url},
             verify=not self.base_url.startswith("http://"))
 
     def close(self) -> None:
