@@ -312,3 +312,10 @@ def test_logout_alone_logs_in_and_out(server: SpecServer, user: Path) -> None:
         ("GET", "/logout/")]
     login = [r for r in server.requests if r.path == "/login/" and r.method == "POST"][0]
     assert login.fields["instrument"] == "none"
+
+
+def test_an_observatory_the_server_does_not_serve(server: SpecServer, user: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["submit", "-H", "--files", str(_file(user, "a.fits", 10))]) == 1
+    assert f"CRDS server '{server.url}' serves 'jwst', not 'hst'" in capsys.readouterr().err
+    assert [r.path for r in server.requests if not r.path.startswith("/json/")] == []

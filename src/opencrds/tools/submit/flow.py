@@ -6,6 +6,7 @@ URL (``session.WebError``) that ``command.run`` reports as one ERROR line."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -14,11 +15,11 @@ from pathlib import Path
 import httpx
 
 from ...client.rpc import RpcClient, server_url
-from ...client.selection import observatory_for
-from ...client.specifiers import resolve
+from ...client.serverinfo import normalize
+from ...client.specifiers import observatory_of_spec, resolve
 from ...protocol import ServerInfo
 from ...rules.errors import CrdsError
-from ..common import connected_server_info, count, one_line
+from ..common import count, one_line, server_required
 from . import auth
 from .confirm import confirm_or_cancel, result_path
 from .credentials import credentials
@@ -208,17 +209,49 @@ def finish(session: WebSession, client: RpcClient, options: SubmitOptions,
     return results
 
 
+def named_observatory(options: SubmitOptions) -> str | None:
+    """The observatory named by the switch, ``--derive-from-context``, CRDS_OBSERVATORY,
+    CRDS_SERVER_URL or a file name, in that order; None when nothing names one (the
+    server's is then taken)."""
+    from ...observatories import registered_observatories
+
+    if options.observatory:
+        return options.observatory
+    if named := observatory_of_spec(options.derive_from_context):
+        return named
+    if env := os.environ.get("CRDS_OBSERVATORY"):
+        return env.lower()
+    known = registered_observatories()
+    url = os.environ.get("CRDS_SERVER_URL", "")
+    for name in [url, *(path.name for path in options.files)]:
+        for obs in known:
+            if (obs in name) if name is url else name.startswith(obs):
+                return obs
+    return None
+
+
+def server_info(observatory: str | None, client: RpcClient) -> ServerInfo:
+    """The server's info (``get_server_info``); ServerUnavailable after the FATAL line when
+    it cannot be reached, CrdsError when it serves another observatory than ``observatory``."""
+    try:
+        info = normalize(client.call("get_server_info"), client.url)
+    except CrdsError as exc:
+        log.debug("get_server_info failed: %s", exc)
+        server_required(client.url)
+        raise ServerUnavailable(client.url) from None
+    if observatory and info.observatory != observatory:
+        raise CrdsError(f"CRDS server '{client.url}' serves '{info.observatory}', not "
+                        f"'{observatory}': set CRDS_SERVER_URL and CRDS_OBSERVATORY to match.")
+    return info
+
+
 def submit(options: SubmitOptions) -> SubmissionResults | None:
     """Run a submission as ``options`` say; its results when it got that far."""
-    observatory = observatory_for(options.observatory,
-                                  [options.derive_from_context] if options.derive_from_context
-                                  else None, [path.name for path in options.files])
-    url = server_url(observatory)
+    named = named_observatory(options)
+    url = server_url(named)
     with RpcClient(url) as client:
-        info = connected_server_info(observatory, client)
-        if info is None:
-            raise ServerUnavailable(url)
-        observatory = info.observatory or observatory
+        info = server_info(named, client)
+        observatory = str(info.observatory or named)
         derive = derive_from(options, observatory, info, client)
         instrument = common_instrument(options.files)
         creds = credentials(options.username)
