@@ -200,3 +200,38 @@ def test_a_redcat_delivery(served: SubmissionServer, tmp_path: Path) -> None:
     after = server.rpc("get_server_info")["edit_context"]
     assert after != before
     assert f"New context '{after}' (from '{before}')" in output
+
+
+@pytest.fixture(scope="module")
+def hst_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SubmissionServer]:
+    running = start_submission_server(tmp_path_factory.mktemp("submit-client-hst"), "hst",
+                                      ["cos"])
+    consumer = None
+    if _consumer_failed(running):
+        consumer = subprocess.Popen([*server_command(), "manage", "run_huey"],
+                                    env=running.server.env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+    yield running
+    if consumer is not None:
+        consumer.terminate()
+        consumer.wait(timeout=30)
+    running.server.stop()
+
+
+def test_an_hst_delivery_names_the_server_observatory(hst_served: SubmissionServer,
+                                                     tmp_path: Path) -> None:
+    """Nothing names the observatory (an HST CDBS file name, a localhost URL): the server's
+    is taken; the delivered file gets an HST unique name."""
+    server = hst_served.server
+    before = server.rpc("get_server_info")["edit_context"]
+    path = tmp_path / "s7g1700hl_dead.fits"
+    shutil.copy(TEST_DATA / "hst" / path.name, path)
+    status, output = _submit(hst_served, tmp_path, "--files", str(path), "--description",
+                             "An HST delivery", "--monitor-processing", "--autoconfirm",
+                             "--wipe-existing-files", "--logout")
+    assert status == 0, output
+    assert "instrument 'cos', deriving from pmap_edit 'hst_" in output
+    official = re.search(r"Uploaded 's7g1700hl_dead.fits' --> '([a-z0-9]+_dead\.fits)'", output)
+    assert official and official[1] != path.name, output
+    after = server.rpc("get_server_info")["edit_context"]
+    assert after != before and f"New context '{after}'" in output
