@@ -5,9 +5,13 @@ run (``flow.submit``) whose exit status is the number of errors (255 without a s
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ..common import FATAL, count, log, log_summary
 from .form import CHANGE_LEVELS, FORM_URLS
+
+if TYPE_CHECKING:  # flow (httpx, the client) is imported when the command runs
+    from .flow import SubmitOptions
 
 #: The kind posted when neither --submission-kind nor --redcat-parameters says otherwise.
 DEFAULT_KIND = "batch"
@@ -55,12 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="confirm the submission when there were no errors, else cancel "
                              "(monitors the processing)")
     parser.add_argument("--logout", action="store_true",
-                        help="log out at the end, releasing the instrument lock")
+                        help="log out at the end, releasing the instrument lock (without "
+                             "--files: only log in and out)")
     parser.add_argument("--poll-seconds", type=float, default=2.0, metavar="S",
                         help="seconds between polls of the processing messages (default 2)")
 
 
-def submit_options(args: argparse.Namespace):  # noqa: ANN201  (flow is imported lazily)
+def submit_options(args: argparse.Namespace) -> SubmitOptions:
     """The :class:`~.flow.SubmitOptions` of a parsed command line."""
     from .files import submission_files
     from .flow import SubmitOptions
