@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from .switches import add_shared_arguments, run_with_switches, valued_switches
 
 #: command name -> (module, one-line summary). To add a command, write the module (or, for
-#: more than one module, a package) in ``opencrds/tools/`` and list it here. Still to come
-#: (ARCHITECTURE.md): submit.
+#: more than one module, a package) in ``opencrds/tools/`` and list it here.
 COMMANDS: dict[str, tuple[str, str]] = {
     "bestrefs": ("opencrds.tools.bestrefs",
                  "compute best references for dataset headers under a context"),
@@ -39,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rowdiff": ("opencrds.tools.rowdiff", "row-by-row differences of FITS table extensions"),
     "sql": ("opencrds.tools.sql", "run SQL queries on the cached CRDS catalog database"),
     "matches": ("opencrds.tools.matches", "show the rule criteria that select references"),
+    "submit": ("opencrds.tools.submit", "submit references and rules to the server for delivery"),
 }
 
 
