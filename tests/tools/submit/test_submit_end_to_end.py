@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,27 +38,11 @@ GOOD = TEST_DATA / "jwst" / "niriss_ref_photom.fits"
 BAD = TEST_DATA / "jwst" / "niriss_ref_photom_bad.fits"
 
 
-def _consumer_failed(served: SubmissionServer) -> bool:
-    """Whether the task queue consumer ``opencrds serve`` starts exited at once."""
-    time.sleep(3)
-    return any("run_huey: error" in line for line in served.server.log_lines())
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SubmissionServer]:
     running = start_submission_server(tmp_path_factory.mktemp("submit-client"), "jwst",
                                       ["niriss"])
-    consumer = None
-    if _consumer_failed(running):  # run one beside it, so the client's tests can go on
-        log = open(running.server.home / "consumer.log", "ab")  # noqa: SIM115
-        consumer = subprocess.Popen([*server_command(), "manage", "run_huey"],
-                                    env=running.server.env, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
     yield running
-    if consumer is not None:
-        consumer.terminate()
-        consumer.wait(timeout=30)
-        log.close()
     running.server.stop()
 
 
@@ -206,15 +189,7 @@ def test_a_redcat_delivery(served: SubmissionServer, tmp_path: Path) -> None:
 def hst_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SubmissionServer]:
     running = start_submission_server(tmp_path_factory.mktemp("submit-client-hst"), "hst",
                                       ["cos"])
-    consumer = None
-    if _consumer_failed(running):
-        consumer = subprocess.Popen([*server_command(), "manage", "run_huey"],
-                                    env=running.server.env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
     yield running
-    if consumer is not None:
-        consumer.terminate()
-        consumer.wait(timeout=30)
     running.server.stop()
 
 
