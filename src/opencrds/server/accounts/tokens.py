@@ -23,7 +23,7 @@ from opencrds.rules.errors import CrdsError
 from .models import ApiToken
 
 #: How many leading characters of a token are kept to name it.
-PREFIX_LENGTH = 8
+PREFIX_LENGTH = 11  # "ocr" and 8 random characters
 
 
 class TokenError(CrdsError):
@@ -40,7 +40,7 @@ def issue(user: Any, name: str = "", days: float | None = None) -> str:
     text is known."""
     if days is not None and days <= 0:
         raise TokenError(f"a token must last a positive number of days, not {days}")
-    key = secrets.token_urlsafe(32)
+    key = "ocr" + secrets.token_urlsafe(32)  # never starts with "-": it is a command argument
     now = timezone.now()
     ApiToken.objects.create(user=user, name=name[:64], prefix=key[:PREFIX_LENGTH],
                             key_hash=digest(key), created=now,
