@@ -10,7 +10,7 @@ from accounts_helpers import PASSWORD, error_message, log_in
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from opencrds.server.accounts import locks, roles, services
+from opencrds.server.accounts import locks, roles, services, tokens
 from opencrds.server.accounts.models import ApiToken
 
 
@@ -50,10 +50,10 @@ def test_a_token_only_user_logs_in_with_the_token_issued(site: None,
     assert out.count("\n") == 1
     key = out.strip()
     token = ApiToken.objects.get(user__username="bot")
-    assert (token.name, token.prefix) == ("ci", key[:8]) and token.key_hash != key
+    assert (token.name, token.prefix) == ("ci", key[:tokens.PREFIX_LENGTH]) and token.key_hash != key
     assert token.expires is not None
     assert log_in(Client(), "bot", key, "wfc3").status_code == 302
-    run("revoke_token", "bot", "--prefix", key[:8])
+    run("revoke_token", "bot", "--prefix", key[:tokens.PREFIX_LENGTH])
     assert error_message(log_in(Client(), "bot", key, "wfc3")).startswith("Invalid")
 
 
@@ -64,7 +64,7 @@ def test_revoking_every_token(site: None) -> None:
     for key in keys:
         assert log_in(Client(), "bot", key, "acs").status_code == 200
     with pytest.raises(CommandError, match="no active token"):
-        run("revoke_token", "bot", "--prefix", keys[0][:8])
+        run("revoke_token", "bot", "--prefix", keys[0][:tokens.PREFIX_LENGTH])
 
 
 def test_grant_and_revoke(site: None) -> None:
@@ -112,11 +112,11 @@ def test_the_admin_shows_token_prefixes_only(make_user: Any) -> None:
     client = Client()
     client.force_login(services.find_user("root"))
     page = client.get("/admin/accounts/apitoken/").content.decode()
-    assert key[:8] in page and key not in page
+    assert key[:tokens.PREFIX_LENGTH] in page and key not in page
     assert ApiToken.objects.get().key_hash not in page
     token = ApiToken.objects.get()
     detail = client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
-    assert token.key_hash not in detail and key[:8] in detail
+    assert token.key_hash not in detail and key[:tokens.PREFIX_LENGTH] in detail
     response = client.post("/admin/accounts/apitoken/", {
         "action": "revoke", "_selected_action": [str(token.pk)]})
     assert response.status_code == 302

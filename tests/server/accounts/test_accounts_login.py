@@ -75,8 +75,8 @@ def test_a_password_still_works_next_to_tokens(make_user: Any) -> None:
 def test_revoked_and_expired_tokens_and_wrong_passwords_are_refused(make_user: Any) -> None:
     user = make_user("bot", "cos", password=None)
     revoked, expired = tokens.issue(user, "old"), tokens.issue(user, "short", days=1)
-    tokens.revoke(user, revoked[:8])
-    ApiToken.objects.filter(prefix=expired[:8]).update(
+    tokens.revoke(user, revoked[:tokens.PREFIX_LENGTH])
+    ApiToken.objects.filter(prefix=expired[:tokens.PREFIX_LENGTH]).update(
         expires=timezone.now() - datetime.timedelta(seconds=1))
     for key in (revoked, expired, "not-a-token", PASSWORD):
         response = log_in(Client(), "bot", key, "cos")
