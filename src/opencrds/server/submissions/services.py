@@ -30,6 +30,7 @@ from . import notify, serials
 from .delivery import write_manifest
 from .models import Delivery, JpollChannel, Submission
 from .processing import staging
+from .processing.collisions import context_collisions
 from .processing.progress import open_channel, progress_for
 
 log = logging.getLogger("opencrds.submissions")
@@ -44,6 +45,10 @@ CONFIRMABLE = (Kind.BATCH, Kind.REDCAT, Kind.REFERENCES, Kind.MAPPINGS, Kind.ADD
 
 class SubmissionError(CrdsError):
     """A submission cannot be created, confirmed or cancelled as asked."""
+
+
+class SubmissionForbidden(SubmissionError):
+    """The user may not do this to the submission (not its submitter, not an operator)."""
 
 
 # ---- creation -------------------------------------------------------------------------------
@@ -171,17 +176,25 @@ def confirm(submission: Submission, user: Any, force: bool = False) -> Submissio
             raise SubmissionError(f"A {submission.get_kind_display()} has nothing to confirm")
         if force:
             if not _is_operator(user):
-                raise SubmissionError("Only an operator may force a confirmation")
+                raise SubmissionForbidden("Only an operator may force a confirmation")
             if _holds_lock(submission.user, submission):
-                raise SubmissionError(f"{submission.username} still holds the "
+                raise SubmissionForbidden(f"{submission.username} still holds the "
                                       f"{submission.instrument} lock: only they may confirm")
         else:
             if submission.user_id is None or submission.user_id != getattr(user, "pk", None):
-                raise SubmissionError(f"Only {submission.username or 'the submitter'} may "
+                raise SubmissionForbidden(f"Only {submission.username or 'the submitter'} may "
                                       "confirm this submission")
             locks = _locks()
             if locks is not None and submission.instrument:
                 locks.require_lock(user, submission.observatory, submission.instrument)
+        if not force:
+            lost = context_collisions(submission.observatory, submission.new_context,
+                                      submission.derive_from)
+            if lost:
+                raise SubmissionError(
+                    "Edit collision: " + "; ".join(lost) + ". Confirming would drop the other "
+                    "delivery's changes from the edit context: cancel and submit again from "
+                    "the current edit context (an operator may force it).")
         submission.status = Status.CONFIRMING
         submission.parameters = {**submission.parameters,
                                  "confirmed_by": getattr(user, "username", ""),
@@ -300,7 +313,7 @@ def cancel(submission: Submission, user: Any, reason: str, *, release_lock: bool
                                   "cannot be cancelled")
         if user is not None and submission.user_id != getattr(user, "pk", None) \
                 and not _is_operator(user):
-            raise SubmissionError(f"Only {submission.username or 'the submitter'} or an "
+            raise SubmissionForbidden(f"Only {submission.username or 'the submitter'} or an "
                                   "operator may cancel this submission")
         submission.status = Status.CANCELLED
         submission.parameters = {**submission.parameters, "cancel_reason": reason}

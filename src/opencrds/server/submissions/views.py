@@ -211,6 +211,8 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
     """Confirm, cancel or force a READY submission (``results_id``, ``button``)."""
     submission = _submission(request.POST.get("results_id", ""))
     button = request.POST.get("button", "")
+    if submission.status == Submission.Status.DONE:  # certify/difference: nothing to confirm
+        return render(request, "submissions/result.html", _result_context(request, submission))
     try:
         if button == "confirm":
             services.confirm(submission, request.user)
@@ -220,7 +222,7 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
             services.cancel(submission, request.user, "cancelled by the submitter")
         else:
             return error_page(request, f"unknown action '{button}'", status=400)
-    except PermissionError as exc:
+    except (services.SubmissionForbidden, locks.LockError) as exc:
         return error_page(request, str(exc), status=403)
     except CrdsError as exc:
         return error_page(request, str(exc), status=409)

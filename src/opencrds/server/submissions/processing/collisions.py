@@ -43,3 +43,14 @@ def find_collisions(work: Work) -> list[str]:
         for other, uploaded in others:
             found.append(f"{renamed[uploaded]} and {other} were both derived from {uploaded}")
     return sorted(set(found))
+
+
+def context_collisions(observatory: str, new_context: str, parent: str) -> list[str]:
+    """Contexts confirmed since ``new_context`` was derived from ``parent``: confirming it too
+    would drop their changes from the edit context (a lost update)."""
+    if not new_context or not parent:
+        return []
+    others = (FileRecord.objects.filter(observatory=observatory, type=FileRecord.Kind.MAPPING,
+                                        name__endswith=".pmap", derived_from=parent)
+              .exclude(name=new_context).order_by("name").values_list("name", flat=True))
+    return [f"{new_context} and {other} were both derived from {parent}" for other in others]
