@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -361,7 +363,9 @@ def connect_signals() -> None:
 def recover() -> dict[str, list[str]]:
     """Settle what a dead queue consumer left (run before a consumer starts): STARTED
     submissions whose task is no longer queued FAIL (staging removed, ``done`` 1); CONFIRMING
-    ones are confirmed to the end. Which submissions were failed / confirmed."""
+    ones are confirmed to the end; final ones whose staging folder is left (a confirmation or
+    cancellation killed right after its commit) lose it. Which submissions were failed /
+    confirmed / cleaned."""
     from .tasks import queued_submission_ids
 
     try:
@@ -385,4 +389,27 @@ def recover() -> dict[str, list[str]]:
             report["confirmed"].append(str(submission.pk))
         except Exception as exc:  # noqa: BLE001 - reported; the next start tries again
             log.error("confirming %s again failed: %s", submission.pk, exc)
+    report["cleaned"] = _remove_final_staging()
     return report
+
+
+def _remove_final_staging() -> list[str]:
+    """Remove the staging folders final submissions left (a process killed after the status
+    committed and before the folder went); the ids cleaned."""
+    root = Path(settings.OPENCRDS_STAGING)
+    if not root.is_dir():
+        return []
+    ids = {}
+    for folder in root.iterdir():
+        try:
+            ids[str(uuid.UUID(folder.name))] = folder
+        except ValueError:  # incoming-* folders of form requests in progress
+            continue
+    final = Submission.objects.filter(pk__in=list(ids), status__in=Submission.FINAL)
+    cleaned = []
+    for submission in final:
+        log.warning("removing the staging folder %s left by %s submission %s",
+                    ids[str(submission.pk)], submission.status, submission.pk)
+        staging.remove_staging(submission)
+        cleaned.append(str(submission.pk))
+    return sorted(cleaned)
