@@ -364,8 +364,9 @@ def recover() -> dict[str, list[str]]:
     """Settle what a dead queue consumer left (run before a consumer starts): STARTED
     submissions whose task is no longer queued FAIL (staging removed, ``done`` 1); CONFIRMING
     ones are confirmed to the end; final ones whose staging folder is left (a confirmation or
-    cancellation killed right after its commit) lose it. Which submissions were failed /
-    confirmed / cleaned."""
+    cancellation killed right after its commit) lose it, and settled ones whose progress
+    stream lacks its ``done`` get it. Which submissions were failed / confirmed / cleaned /
+    ended."""
     from .tasks import queued_submission_ids
 
     try:
@@ -390,7 +391,28 @@ def recover() -> dict[str, list[str]]:
         except Exception as exc:  # noqa: BLE001 - reported; the next start tries again
             log.error("confirming %s again failed: %s", submission.pk, exc)
     report["cleaned"] = _remove_final_staging()
+    report["ended"] = _end_open_streams()
     return report
+
+
+#: The jpoll ``done`` status of a processed submission's stream, by its status (else 0).
+_DONE_STATUS = {Status.FAIL: 1, Status.BAD_FILES: 1, Status.CANCELLED: 3}
+
+
+def _end_open_streams() -> list[str]:
+    """Send the ``done`` a processed or cancelled submission's stream lacks (its process was
+    killed between recording the status and ending the stream: a client would wait forever);
+    the ids whose stream was ended."""
+    ended = []
+    unended = (Submission.objects.exclude(status__in=(Status.STARTED, Status.CONFIRMING))
+               .exclude(channel=None).exclude(channel__messages__type="done"))
+    for submission in unended:
+        progress_for(submission.channel_id).done(_DONE_STATUS.get(submission.status, 0),
+                                                 _url(submission))
+        log.warning("ended the progress stream of %s submission %s", submission.status,
+                    submission.pk)
+        ended.append(str(submission.pk))
+    return sorted(ended)
 
 
 def _remove_final_staging() -> list[str]:
