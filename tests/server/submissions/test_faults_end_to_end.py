@@ -18,10 +18,12 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -259,12 +261,20 @@ def test_worker_killed_during_processing_leaves_nothing_and_fails_on_restart(
 
     client = login(served)
     key = start_delivery(client, make_files(tmp_path / "files", 30))
-    messages = wait_for(server, key, lambda ms: is_done(ms) or any(
-        "Certifying" in str(m["data"]) for m in ms))
-    assert not is_done(messages), "processing ended before it could be killed"
+    # a second, 1-file delivery on the other worker: killed as soon as it is READY, which may
+    # be before its stream got its ``done``
+    small = start_delivery(client, make_files(tmp_path / "small", 1))
+    deadline = time.monotonic() + 120
+    while channel_status(server, small) == "started" and time.monotonic() < deadline:
+        time.sleep(0.001)
     victims = queue_processes(server)
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
+    assert channel_status(server, small) == "ready"
+    messages = pull(server, key)
+    assert any("Certifying" in str(m["data"]) for m in messages), messages
+    assert not is_done(messages), "the 30-file processing ended before it could be killed"
+    small_done_at_kill = is_done(pull(server, small))
     deadline = time.monotonic() + 20
     while any(alive(p) for p in victims) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -293,6 +303,21 @@ def test_worker_killed_during_processing_leaves_nothing_and_fails_on_restart(
     assert page.status_code == 200
     assert re.search(r'id="submission_status">fail<', page.text), page.text[-3000:]
     assert "Submission processing was interrupted" in page.text
+
+    # the delivery killed once READY: its stream ends with one done 0 and it can be confirmed
+    messages = pull(server, small)
+    assert [m["data"]["status"] for m in messages if m["type"] == "done"] == [0], \
+        (small_done_at_kill, messages[-5:])
+    ready = result_id(messages)
+    assert probe(server, ready)["status"] == "ready"
+    csrf = _csrf(client, f"/display_result/{ready}")
+    response = client.post("/submit_confirm/", data={
+        "results_id": ready, "button": "confirm", "csrfmiddlewaretoken": csrf})
+    assert response.status_code == 200, response.text[-2000:]
+    state = probe(server, ready)
+    assert state["status"] == "confirmed" and state["recorded"] == sorted(state["names"])
+    print("the READY delivery's stream had its done at the kill:", small_done_at_kill)
+    before = probe(server)
 
     # the lock: still alice's NIRISS lock (her session lives on) or none, nobody else's
     status = client.get("/lock_status/alice/").json()
@@ -339,21 +364,57 @@ def ready_submission(served: SubmissionServer, folder: Path, count: int) -> tupl
     return submission, client
 
 
-def kill_confirmation(server: Server, submission: str, delay: float) -> tuple[bool, float]:
-    """Run ``services.confirm`` in a process of its own and SIGKILL it ``delay`` seconds into
-    the call; whether it finished first, and how long it ran."""
+def channel_status(server: Server, key: str) -> str:
+    """The status of the submission streaming to jpoll channel ``key`` (from SQLite)."""
+    with closing(sqlite3.connect(server.home / "db.sqlite3", timeout=10)) as db:
+        row = db.execute("SELECT status FROM submissions_submission WHERE channel_id = ?",
+                         (key,)).fetchone()
+    return row[0] if row else "started"
+
+
+def database_status(server: Server, submission: str) -> str:
+    """The submission's status read straight from the server's SQLite file."""
+    with closing(sqlite3.connect(server.home / "db.sqlite3", timeout=10)) as db:
+        row = db.execute("SELECT status FROM submissions_submission WHERE id = ?",
+                         (uuid.UUID(submission).hex,)).fetchone()
+    return row[0]
+
+
+def kill_confirmation(server: Server, submission: str, when: str | float
+                      ) -> tuple[bool, str]:
+    """Run ``services.confirm`` in a process of its own, as a web worker would, and SIGKILL
+    it: ``when`` seconds into the call, or ``"locked"`` (while it waits for the database,
+    which the test holds: before its first commit), ``"confirming"`` / ``"confirmed"`` (as
+    soon as that status is committed). Whether it finished first; the status at the kill."""
+    blocker = None
+    if when == "locked":
+        blocker = sqlite3.connect(server.home / "db.sqlite3", timeout=10,
+                                  isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
     process = subprocess.Popen([sys.executable, "-c", CONFIRM, submission], env=server.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.strip() == "GO", line + process.stderr.read()[-3000:]
-    started = time.monotonic()
-    time.sleep(delay)
-    process.send_signal(signal.SIGKILL)
-    rest, errors = process.communicate(timeout=60)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.strip() == "GO", line + process.stderr.read()[-3000:]
+        if isinstance(when, float):
+            time.sleep(when)
+        elif when == "locked":
+            time.sleep(0.3)
+        else:
+            deadline = time.monotonic() + 60
+            while process.poll() is None and time.monotonic() < deadline \
+                    and database_status(server, submission) not in (when, "confirmed"):
+                time.sleep(0.001)
+        process.send_signal(signal.SIGKILL)
+        rest, errors = process.communicate(timeout=60)
+    finally:
+        if blocker is not None:
+            blocker.execute("ROLLBACK")
+            blocker.close()
     finished = "CONFIRMED" in rest
     assert finished or process.returncode == -signal.SIGKILL, errors[-3000:]
-    return finished, time.monotonic() - started
+    return finished, database_status(server, submission)
 
 
 def assert_consistent(served: SubmissionServer, submission: str, before: dict[str, Any],
@@ -382,21 +443,26 @@ def assert_consistent(served: SubmissionServer, submission: str, before: dict[st
     return state["status"]
 
 
-@pytest.mark.parametrize("count, delays", [(8, (0.0, 0.05, 0.15, 0.3, 0.6, 1.0, 30.0))])
-def test_confirmation_killed_part_way_is_all_or_nothing(served: SubmissionServer, tmp_path: Path,
-                                                        count: int, delays: tuple) -> None:
+#: When each confirmation is killed, and what recovery must make of it (None: either end).
+KILLS = [("locked", "ready"), ("confirming", "confirmed"), ("confirmed", "confirmed"),
+         (0.0, None), (0.05, None), (0.2, None), (30.0, "confirmed")]
+
+
+def test_confirmation_killed_part_way_is_all_or_nothing(served: SubmissionServer,
+                                                        tmp_path: Path) -> None:
     server = served.server
     seen = []
-    for index, delay in enumerate(delays):
-        submission, client = ready_submission(served, tmp_path / f"round{index}", count)
+    for index, (when, expected) in enumerate(KILLS):
+        submission, client = ready_submission(served, tmp_path / f"round{index}", 8)
         before, store = probe(server), store_listing(server)
-        finished, seconds = kill_confirmation(server, submission, delay)
+        finished, killed_in = kill_confirmation(server, submission, when)
         first = recover(server)
-        assert "recovered:" in first, first
         outcome = assert_consistent(served, submission, before, store)
-        if finished:
-            assert outcome == "confirmed"
-        seen.append((delay, finished, round(seconds, 2), outcome, first.strip().splitlines()[-1]))
+        seen.append((when, finished, killed_in, outcome, first.strip().splitlines()))
+        print("killed at", *seen[-1])
+        assert outcome == (expected or outcome) and (not finished or outcome == "confirmed")
+        if killed_in == "confirming":
+            assert f"confirmed: {submission}" in first, first
         # recovering again is harmless
         again_state = probe(server, submission)
         again = recover(server)
@@ -410,9 +476,7 @@ def test_confirmation_killed_part_way_is_all_or_nothing(served: SubmissionServer
             assert probe(server, submission)["status"] == "cancelled"
             assert store_listing(server) == store
         client.close()
-    print("delay, finished, seconds, outcome, recover:", *seen, sep="\n  ")
-    outcomes = {outcome for _, _, _, outcome, _ in seen}
-    assert outcomes == {"ready", "confirmed"}, seen  # both sides of the commit were hit
+    assert "confirming" in {killed_in for _, _, killed_in, _, _ in seen}, seen
 
 
 # ---- 3. upload faults over HTTP --------------------------------------------------------------
