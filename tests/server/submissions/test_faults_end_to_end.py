@@ -479,6 +479,54 @@ def test_confirmation_killed_part_way_is_all_or_nothing(served: SubmissionServer
     assert "confirming" in {killed_in for _, _, killed_in, _, _ in seen}, seen
 
 
+def test_web_worker_killed_while_it_confirms(served: SubmissionServer, tmp_path: Path) -> None:
+    """The gunicorn workers SIGKILLed while one serves a real POST /submit_confirm/, as soon as
+    the submission is CONFIRMING: the client gets no page, the master starts new workers, and
+    recovery completes the confirmation."""
+    import threading
+
+    server = served.server
+    submission, client = ready_submission(served, tmp_path / "web", 8)
+    before, store = probe(server), store_listing(server)
+    csrf = _csrf(client, f"/display_result/{submission}")
+    answers: list[Any] = []
+
+    def post() -> None:
+        try:
+            answers.append(client.post("/submit_confirm/", data={
+                "results_id": submission, "button": "confirm", "csrfmiddlewaretoken": csrf}))
+        except httpx.HTTPError as exc:
+            answers.append(exc)
+
+    assert server.process is not None
+    workers = [p for p in children(server.process.pid) if "run_huey" not in cmdline(p)]
+    assert len(workers) == 2, [cmdline(p) for p in children(server.process.pid)]
+    thread = threading.Thread(target=post)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while database_status(server, submission) == "ready" and time.monotonic() < deadline:
+        time.sleep(0.001)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    killed_in = database_status(server, submission)
+    thread.join(120)
+    print("web worker killed with the submission", killed_in, "; the client got", answers)
+    assert killed_in in ("confirming", "confirmed")
+    if killed_in == "confirming":
+        assert isinstance(answers[0], httpx.HTTPError), answers
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the master has started new workers
+        try:
+            if server.get("/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    report = recover(server)
+    assert assert_consistent(served, submission, before, store) == "confirmed", report
+    client.close()
+
+
 # ---- 3. upload faults over HTTP --------------------------------------------------------------
 
 
