@@ -4,9 +4,11 @@
 - the queue worker (the consumer and its worker processes) SIGKILLed while it certifies a
   30-file delivery leaves nothing in the catalog or the file store; after a restart the
   submission is FAIL (result page, jpoll ``done`` 1, staging removed) and a new delivery works;
-- a confirmation SIGKILLed after various delays ends, after ``recover_submissions``, either
-  CONFIRMED with everything in place or still READY with nothing of it in CRDS, never partial;
-  recovering again changes nothing;
+  a second delivery killed right as it became READY still gets its ``done`` and can be confirmed;
+- a confirmation SIGKILLed before its first commit, at CONFIRMING, at CONFIRMED and after
+  various delays ends, after ``recover_submissions``, either CONFIRMED with everything in place
+  (staging removed) or still READY with nothing of it in CRDS, never partial; recovering again
+  changes nothing; the gunicorn workers killed while one serves POST /submit_confirm/ too;
 - uploads that are oversize, stopped half way, not FITS or named to escape the upload area are
   refused over HTTP with a clear message, and the real ``crds submit`` reports an oversize file.
 """
