@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from opencrds.atomic import TEMP_PREFIX
 from opencrds.rules.errors import CrdsError
 from opencrds.rules.naming import is_mapping
 from opencrds.server.catalog.contexts import check_observatory
@@ -364,9 +366,9 @@ def recover() -> dict[str, list[str]]:
     """Settle what a dead queue consumer left (run before a consumer starts): STARTED
     submissions whose task is no longer queued FAIL (staging removed, ``done`` 1); CONFIRMING
     ones are confirmed to the end; final ones whose staging folder is left (a confirmation or
-    cancellation killed right after its commit) lose it, and settled ones whose progress
-    stream lacks its ``done`` get it. Which submissions were failed / confirmed / cleaned /
-    ended."""
+    cancellation killed right after its commit) lose it, settled ones whose progress stream
+    lacks its ``done`` get it, and temporary files of killed writers leave the store. Which
+    submissions were failed / confirmed / cleaned / ended, which temporaries removed."""
     from .tasks import queued_submission_ids
 
     try:
@@ -392,7 +394,40 @@ def recover() -> dict[str, list[str]]:
             log.error("confirming %s again failed: %s", submission.pk, exc)
     report["cleaned"] = _remove_final_staging()
     report["ended"] = _end_open_streams()
+    report["temporaries"] = _remove_dead_temporaries()
     return report
+
+
+def _remove_dead_temporaries() -> list[str]:
+    """Remove the temporary files (``.tmp_<name>_<pid>_<hex>``) that a process killed while
+    it copied into the store, or wrote a delivery manifest, left behind: those whose writer
+    is no longer running on this machine (the home and its store are one machine's). The
+    paths removed."""
+    folders = [Path(settings.OPENCRDS_STORE), Path(settings.OPENCRDS_CATALOGS)]
+    if settings.OPENCRDS_DELIVERY_DIR:
+        folders.append(Path(settings.OPENCRDS_DELIVERY_DIR))
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob(f"{TEMP_PREFIX}*"):
+            parts = path.name.rsplit("_", 2)
+            if len(parts) != 3 or not parts[1].isdigit() or _running(int(parts[1])):
+                continue
+            log.warning("removing %s, left by a writer that was killed", path)
+            path.unlink(missing_ok=True)
+            removed.append(str(path))
+    return sorted(removed)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 #: The jpoll ``done`` status of a processed submission's stream, by its status (else 0).
