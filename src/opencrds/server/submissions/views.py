@@ -99,8 +99,6 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
         if needs_files:
             context["uploads"] = area.list_uploads(request.user)
         return render(request, "submissions/form.html", context)
-    if not form.is_valid():
-        return error_page(request, forms.form_errors(form), status=400, title=title)
     lock = locks.current_lock(request.user)
     instrument = lock.instrument if lock else ""
     if kind not in (Kind.CERTIFY,):
@@ -110,6 +108,8 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
         if not roles.may_submit(request.user, observatory, instrument):
             return error_page(request, f"'{request.user}' may not submit files for "
                               f"{observatory} {instrument}", status=403, title=title)
+    if not form.is_valid():
+        return error_page(request, forms.form_errors(form), status=400, title=title)
     try:
         fields = _fields(kind, form)
     except forms.forms.ValidationError as exc:
