@@ -25,7 +25,10 @@ def huey_settings(home: Path) -> dict[str, Any]:
         "results": True,
         "utc": True,
         "consumer": {"workers": int(os.environ.get("OPENCRDS_QUEUE_WORKERS", "2")),
-                     "worker_type": "process", "check_worker_health": True},
+                     "worker_type": "process", "check_worker_health": True,
+                     # an idle worker polls at most every half second (Huey's default backs off
+                     # to 10 s, which a submitter would wait through)
+                     "initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.5},
     }
     if not url:
         return {**common, "huey_class": "huey.SqliteHuey",
