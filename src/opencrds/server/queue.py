@@ -2,8 +2,10 @@
 
 With no URL the queue is a SQLite file in the home (``queue.sqlite3``): nothing more to run
 than ``opencrds serve``, which starts the queue's consumer beside the web workers. With
-``redis://HOST:PORT/DB`` the queue lives in Redis, for several hosts; the consumer is then run
-with ``opencrds manage run_huey`` where wanted (``opencrds serve --no-consumer`` skips its own).
+``redis://HOST:PORT/DB`` the queue lives in Redis (``pip install 'opencrds[redis]'``), for several
+hosts; the consumer is then run with ``opencrds manage run_huey`` where wanted (``opencrds serve
+--no-consumer`` skips its own). ``OPENCRDS_QUEUE_NAME`` (default ``opencrds``) keeps two
+deployments sharing one Redis apart.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ def huey_settings(home: Path) -> dict[str, Any]:
     """Django's ``HUEY`` setting (huey.contrib.djhuey) for this home and environment."""
     url = os.environ.get(QUEUE_URL_VAR, "").strip()
     common: dict[str, Any] = {
-        "name": "opencrds",
+        "name": os.environ.get("OPENCRDS_QUEUE_NAME", "opencrds"),
         "immediate": False,  # djhuey would run tasks in the web request when DEBUG is on
         "results": True,
         "utc": True,
