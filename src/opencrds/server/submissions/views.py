@@ -259,8 +259,8 @@ def _difference_sources(request: HttpRequest, observatory: str, names: list[str]
 @require_http_methods(["GET", "POST"])
 def difference_files(request: HttpRequest) -> HttpResponse:
     """GET: the Difference Files form (``file1``, ``file2``: each a CRDS name or an upload).
-    POST: start a DIFFERENCE submission; its result page shows the differences. Uploads are
-    copied, not taken: they stay in the upload area."""
+    POST: start a DIFFERENCE submission; its result page shows the differences. The uploads
+    named are taken from the upload area (the others stay)."""
     observatory = _observatory()
     title = "Difference Files"
     form = forms.DifferenceForm(request.POST if request.method == "POST" else None)
@@ -284,6 +284,8 @@ def difference_files(request: HttpRequest) -> HttpResponse:
                 files.append(shutil.copy(upload.path, f"{incoming}/{upload.name}"))
         submission = services.create_submission(request.user, Kind.DIFFERENCE, observatory,
                                                 fields, [Path(f) for f in files])
+        for path in files:  # taken, as the other forms take theirs
+            area.delete_upload(request.user, Path(path).name)
     except CrdsError as exc:
         return error_page(request, str(exc), status=400, title=title)
     finally:
