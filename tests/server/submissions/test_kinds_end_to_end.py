@@ -247,6 +247,10 @@ def test_difference_needs_a_login(served: SubmissionServer) -> None:
     assert page.url.startswith(anonymous.base + "/login/?next=")
     assert anonymous.session.post(anonymous.base + "/difference/",
                                   data={"file1": "a", "file2": "b"}).status_code == 403
+    anonymous.login()
+    known = _ipc_rmap(served, served.server.rpc("get_server_info")["edit_context"])
+    no_token = anonymous.post("/difference/", {"file1": known, "file2": known})
+    assert no_token.status_code == 403  # CSRF
     anonymous.close()
 
 
