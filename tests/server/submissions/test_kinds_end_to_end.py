@@ -255,7 +255,7 @@ def test_difference_needs_a_login(served: SubmissionServer) -> None:
 
 
 def test_cancel_a_ready_submission(served: SubmissionServer, alice: WebUser,
-                                   tmp_path: Path) -> None:
+                                   tmp_path: Path, delivered: dict[str, str]) -> None:
     before = _info(served)
     source = miri_ipc(tmp_path, "to_cancel.fits", useafter="2025-02-02T00:00:00")
     alice.upload(source)
@@ -269,6 +269,7 @@ def test_cancel_a_ready_submission(served: SubmissionServer, alice: WebUser,
     assert _info(served) == before
     assert not _staging(served, submission_id).exists()
     assert alice.lock() == ""
+    delivered["cancelled"] = submission_id
     # a cancelled submission cannot be confirmed afterwards
     alice.login("miri")
     again = alice.post("/submit_confirm/", {
@@ -288,3 +289,7 @@ def test_the_emails_name_the_submissions(served: SubmissionServer,
     about = [mail for mail in mails if submission_id in mail]
     assert about, mails[-1][:2000]
     assert any("confirmed" in mail.lower() for mail in about), about[-1][:2000]
+    cancelled = delivered.get("cancelled")
+    if cancelled:
+        about = [mail for mail in mails if cancelled in mail]
+        assert any("cancelled" in mail.lower() for mail in about), mails[-1][:2000]
