@@ -278,14 +278,14 @@ def difference_files(request: HttpRequest) -> HttpResponse:
     settings.OPENCRDS_STAGING.mkdir(parents=True, exist_ok=True)
     incoming = tempfile.mkdtemp(prefix="incoming-", dir=settings.OPENCRDS_STAGING)
     try:
-        files = []
+        files: dict[str, Path] = {}  # a file differenced with itself is copied once
         for upload in _difference_sources(request, observatory, names):
-            if upload.name not in {f.name for f in files}:
-                files.append(shutil.copy(upload.path, f"{incoming}/{upload.name}"))
+            files.setdefault(upload.name, Path(shutil.copy(upload.path,
+                                                           Path(incoming) / upload.name)))
         submission = services.create_submission(request.user, Kind.DIFFERENCE, observatory,
-                                                fields, [Path(f) for f in files])
-        for path in files:  # taken, as the other forms take theirs
-            area.delete_upload(request.user, Path(path).name)
+                                                fields, list(files.values()))
+        for name in files:  # taken, as the other forms take theirs
+            area.delete_upload(request.user, name)
     except CrdsError as exc:
         return error_page(request, str(exc), status=400, title=title)
     finally:
