@@ -76,6 +76,11 @@ class WebUser:
             [stored] = answer.json()["files"]
             assert "error" not in stored and stored["size"] == size, stored
 
+    def wipe_uploads(self) -> None:
+        """Delete whatever is in the user's upload area (as crds does, through deleteUrl)."""
+        for upload in self.get("/upload/list/").json()["files"]:
+            assert self.get(upload["deleteUrl"]).status_code == 200, upload
+
     def open_channel(self) -> str:
         answer = self.get("/jpoll/open_channel")
         assert answer.status_code == 200, answer.text
