@@ -44,14 +44,16 @@ class SubmissionServer:
 
 
 def start_submission_server(root: Path, observatory: str, instruments: list[str],
-                            backend_env: dict[str, str] | None = None) -> SubmissionServer:
+                            backend_env: dict[str, str] | None = None,
+                            serve_args: tuple[str, ...] = ()) -> SubmissionServer:
     """Import the real ``observatory`` cache into a fresh home under ``root``, add the users,
     start ``opencrds serve``."""
     home = root / f"home-{observatory}"
     home.mkdir(parents=True)
     env = clean_env(OPENCRDS_HOME=str(home), OPENCRDS_LOG_LEVEL="INFO",
                     OPENCRDS_EMAIL_DIR=str(home / "mail"), **(backend_env or {}))
-    server = Server(observatory, "sqlite", home, free_port(), env, home / "server.log")
+    server = Server(observatory, "sqlite", home, free_port(), env, home / "server.log",
+                    start_command=list(serve_args))
     server.manage("migrate", "--verbosity", "0")
     server.manage("import_cache", str(CRDS_CACHE), "--observatory", observatory)
     user_env = {**env, "OPENCRDS_USER_PASSWORD": PASSWORD}

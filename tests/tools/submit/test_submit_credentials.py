@@ -86,3 +86,11 @@ def test_an_unparsable_ini_names_the_file(tmp_path: Path) -> None:
 
 def test_the_token_is_never_shown() -> None:
     assert "secret" not in repr(Credentials("u", "secret"))
+
+
+def test_crds_ini_file_names_another_ini(tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    path = _ini(other, "[authentication]\nCRDS_USERNAME = ini_user\nMAST_API_TOKEN = tok\n")
+    found = credentials(environ={"CRDS_INI_FILE": str(path)}, home=tmp_path, prompt=_no_prompt)
+    assert found == Credentials("ini_user", "tok")

@@ -23,3 +23,7 @@ urlpatterns = [
     path("submit_confirm/", views.submit_confirm, name="submit-confirm"),
     path("submit_confirm_pipeline/", views.submit_confirm, name="submit-confirm-pipeline"),
 ]
+
+urlpatterns += [
+    path("difference/", views.difference_files, name="difference-files"),
+]

@@ -25,6 +25,8 @@ from django.utils import timezone
 from opencrds.atomic import TEMP_PREFIX
 from opencrds.rules.errors import CrdsError
 from opencrds.rules.naming import is_mapping
+from opencrds.server.accounts import locks
+from opencrds.server.accounts.roles import is_operator
 from opencrds.server.catalog.contexts import check_observatory
 from opencrds.server.catalog.filestore import get_file_store, is_safe_name
 from opencrds.server.catalog.metadata import mapping_header, reference_metadata
@@ -32,10 +34,11 @@ from opencrds.server.catalog.models import DefaultContext
 
 from . import notify, serials
 from .delivery import write_manifest
+from .jpoll.channels import open_channel
 from .models import Delivery, JpollChannel, Submission
 from .processing import staging
 from .processing.collisions import context_collisions
-from .processing.progress import open_channel, progress_for
+from .processing.progress import progress_for
 
 log = logging.getLogger("opencrds.submissions")
 Kind, Status = Submission.Kind, Submission.Status
@@ -141,26 +144,8 @@ def record_outcome(submission: Submission, status: str, result: dict[str, Any],
 # ---- confirm ---------------------------------------------------------------------------------
 
 
-def _is_operator(user: Any) -> bool:
-    try:
-        from opencrds.server.accounts.roles import is_operator
-    except ImportError:
-        return bool(getattr(user, "is_superuser", False)
-                    or user.has_perm("accounts.operate_catalog"))
-    return is_operator(user)
-
-
-def _locks():  # noqa: ANN202 - the accounts' locks module, or None before it exists
-    try:
-        from opencrds.server.accounts import locks
-    except ImportError:
-        return None
-    return locks
-
-
 def _holds_lock(user: Any, submission: Submission) -> bool:
-    locks = _locks()
-    if locks is None or user is None:
+    if user is None:
         return False
     lock = locks.current_lock(user)
     return lock is not None and (not submission.instrument
@@ -179,7 +164,7 @@ def confirm(submission: Submission, user: Any, force: bool = False) -> Submissio
         if submission.kind not in CONFIRMABLE:
             raise SubmissionError(f"A {submission.get_kind_display()} has nothing to confirm")
         if force:
-            if not _is_operator(user):
+            if not is_operator(user):
                 raise SubmissionForbidden("Only an operator may force a confirmation")
             if _holds_lock(submission.user, submission):
                 raise SubmissionForbidden(f"{submission.username} still holds the "
@@ -187,9 +172,8 @@ def confirm(submission: Submission, user: Any, force: bool = False) -> Submissio
         else:
             if submission.user_id is None or submission.user_id != getattr(user, "pk", None):
                 raise SubmissionForbidden(f"Only {submission.username or 'the submitter'} may "
-                                      "confirm this submission")
-            locks = _locks()
-            if locks is not None and submission.instrument:
+                                          "confirm this submission")
+            if submission.instrument:
                 locks.require_lock(user, submission.observatory, submission.instrument)
         if not force:
             lost = context_collisions(submission.observatory, submission.new_context,
@@ -293,8 +277,7 @@ def complete_confirmation(submission: Submission) -> Submission:
 
 
 def _release_lock(submission: Submission, reason: str) -> None:
-    locks = _locks()
-    if locks is None or submission.user is None:
+    if submission.user is None:
         return
     try:
         if _holds_lock(submission.user, submission):
@@ -316,9 +299,9 @@ def cancel(submission: Submission, user: Any, reason: str, *, release_lock: bool
             raise SubmissionError(f"Submission {submission.pk} is {submission.status}: it "
                                   "cannot be cancelled")
         if user is not None and submission.user_id != getattr(user, "pk", None) \
-                and not _is_operator(user):
+                and not is_operator(user):
             raise SubmissionForbidden(f"Only {submission.username or 'the submitter'} or an "
-                                  "operator may cancel this submission")
+                                      "operator may cancel this submission")
         submission.status = Status.CANCELLED
         submission.parameters = {**submission.parameters, "cancel_reason": reason}
         submission.save(update_fields=["status", "parameters"])
@@ -351,11 +334,9 @@ def on_lock_released(sender: Any = None, user: Any = None, reason: str = "", **_
 
 
 def connect_signals() -> None:
-    """Connect :func:`on_lock_released` (once; nothing before the accounts app has it)."""
-    try:
-        from opencrds.server.accounts.signals import lock_released
-    except ImportError:
-        return
+    """Connect :func:`on_lock_released` (once)."""
+    from opencrds.server.accounts.signals import lock_released
+
     lock_released.connect(on_lock_released, dispatch_uid="submissions-cancel-on-release")
 
 

@@ -9,9 +9,11 @@ status, or 200 when a form is shown again for correction.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,7 @@ from opencrds.rules.errors import CrdsError
 
 from ..accounts import locks, roles, served
 from ..catalog import queries
+from ..catalog.models import FileRecord
 from . import forms, redcat, services
 from .models import JpollMessage, Submission
 from .processing import enqueue
@@ -99,8 +102,6 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
         if needs_files:
             context["uploads"] = area.list_uploads(request.user)
         return render(request, "submissions/form.html", context)
-    if not form.is_valid():
-        return error_page(request, forms.form_errors(form), status=400, title=title)
     lock = locks.current_lock(request.user)
     instrument = lock.instrument if lock else ""
     if kind not in (Kind.CERTIFY,):
@@ -110,6 +111,8 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
         if not roles.may_submit(request.user, observatory, instrument):
             return error_page(request, f"'{request.user}' may not submit files for "
                               f"{observatory} {instrument}", status=403, title=title)
+    if not form.is_valid():
+        return error_page(request, forms.form_errors(form), status=400, title=title)
     try:
         fields = _fields(kind, form)
     except forms.forms.ValidationError as exc:
@@ -228,3 +231,65 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
         return error_page(request, str(exc), status=409)
     submission.refresh_from_db()
     return render(request, "submissions/result.html", _result_context(request, submission))
+
+
+# ---- Difference Files (SERVER.md §1.14) -------------------------------------------------------
+
+
+def _difference_sources(request: HttpRequest, observatory: str, names: list[str]
+                        ) -> list[Any]:
+    """The uploads among ``names`` (to be copied to staging); every other name must be a
+    file of the catalog, else a ``CrdsError`` naming it."""
+    uploads = {u.name: u for u in area.list_uploads(request.user)}
+    chosen = []
+    for name in names:
+        upload = uploads.get(name)
+        if upload is not None:
+            if not upload.complete:
+                raise CrdsError(f"'{name}' is still being uploaded")
+            chosen.append(upload)
+        elif not FileRecord.objects.filter(observatory=observatory, name=name).exists():
+            raise CrdsError(f"'{name}' is neither an uploaded file nor a file of "
+                            f"{observatory}")
+    return chosen
+
+
+@roles.login_required_page
+@ensure_csrf_cookie
+@require_http_methods(["GET", "POST"])
+def difference_files(request: HttpRequest) -> HttpResponse:
+    """GET: the Difference Files form (``file1``, ``file2``: each a CRDS name or an upload).
+    POST: start a DIFFERENCE submission; its result page shows the differences. The uploads
+    named are taken from the upload area (the others stay)."""
+    observatory = _observatory()
+    title = "Difference Files"
+    form = forms.DifferenceForm(request.POST if request.method == "POST" else None)
+    context = {"title": title, "form": form, "kind": Kind.DIFFERENCE, "needs_files": True}
+    if request.method == "GET":
+        context["uploads"] = area.list_uploads(request.user)
+        return render(request, "submissions/form.html", context)
+    if not form.is_valid():
+        return error_page(request, forms.form_errors(form), status=400, title=title)
+    names = [form.cleaned_data["file1"].strip(), form.cleaned_data["file2"].strip()]
+    fields: dict[str, Any] = {"file1": names[0], "file2": names[1],
+                              "channel": form.cleaned_data.get("jpoll_key")
+                              or request.session.get("jpoll_key"),
+                              "base_url": _base_url(request)}
+    settings.OPENCRDS_STAGING.mkdir(parents=True, exist_ok=True)
+    incoming = tempfile.mkdtemp(prefix="incoming-", dir=settings.OPENCRDS_STAGING)
+    try:
+        files: dict[str, Path] = {}  # a file differenced with itself is copied once
+        for upload in _difference_sources(request, observatory, names):
+            files.setdefault(upload.name, Path(shutil.copy(upload.path,
+                                                           Path(incoming) / upload.name)))
+        submission = services.create_submission(request.user, Kind.DIFFERENCE, observatory,
+                                                fields, list(files.values()))
+        for name in files:  # taken, as the other forms take theirs
+            area.delete_upload(request.user, name)
+    except CrdsError as exc:
+        return error_page(request, str(exc), status=400, title=title)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+    enqueue(submission)
+    return render(request, "submissions/started.html",
+                  {"title": title, "submission": submission}, status=200)

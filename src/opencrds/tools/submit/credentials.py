@@ -37,8 +37,12 @@ class Credentials:
         return f"Credentials(username={self.username!r}, password='***')"
 
 
-def ini_path(home: str | os.PathLike[str] | None = None) -> Path:
-    """``~/.crds.ini`` (of ``home`` when given)."""
+def ini_path(home: str | os.PathLike[str] | None = None,
+             environ: Mapping[str, str] | None = None) -> Path:
+    """``CRDS_INI_FILE`` of ``environ``, else ``~/.crds.ini`` (of ``home`` when given)."""
+    given = (os.environ if environ is None else environ).get("CRDS_INI_FILE")
+    if given:
+        return Path(given).expanduser()
     return Path(home if home is not None else Path.home()) / INI_NAME
 
 
@@ -106,6 +110,6 @@ def credentials(username: str | None = None, *, environ: Mapping[str, str] | Non
                 prompt: Callable[[str], str] | None = None) -> Credentials:
     """The credentials of a submission (see the module documentation)."""
     environ = os.environ if environ is None else environ
-    ini = read_ini(ini_path(home))
+    ini = read_ini(ini_path(home, environ))
     user = resolve_username(username, environ, ini)
     return Credentials(user, resolve_password(user, environ, ini, prompt))

@@ -116,6 +116,17 @@ def _finish_mappings(work: Work, progress) -> None:  # noqa: ANN001
     work.diffs = diffs.compute_diffs(work, read, progress)
 
 
+def _generate_rules(work: Work, dest: Path, progress, **changes: Any) -> Work:  # noqa: ANN001
+    """New rmaps/imaps/pmap for ``changes`` (additions or deletions), certified, then their
+    collisions and differences; stops at the first step with errors."""
+    generate(work, dest, progress, **changes)
+    if work.has_errors:
+        return work
+    certify_generated(work, dest, progress)
+    _finish_mappings(work, progress)
+    return work
+
+
 def batch(submission: Submission, progress) -> Work:  # noqa: ANN001
     """BATCH / REDCAT: certify, rename, insert into the rules, new context."""
     work = _work(submission)
@@ -127,12 +138,8 @@ def batch(submission: Submission, progress) -> Work:  # noqa: ANN001
                              auto_rename=submission.auto_rename, progress=progress)
     if work.has_errors:
         return work
-    generate(work, dest, progress, additions=[(f.name, str(f.path)) for f in work.files])
-    if work.has_errors:
-        return work
-    certify_generated(work, dest, progress)
-    _finish_mappings(work, progress)
-    return work
+    return _generate_rules(work, dest, progress,
+                           additions=[(f.name, str(f.path)) for f in work.files])
 
 
 def references(submission: Submission, progress) -> Work:  # noqa: ANN001
@@ -261,14 +268,8 @@ def add_delete(submission: Submission, progress) -> Work:  # noqa: ANN001
         for name in names:
             path = store.servable_path(work.observatory, name)  # type: ignore[attr-defined]
             additions.append((name, str(path)))
-        generate(work, dest, progress, additions=additions)
-    else:
-        generate(work, dest, progress, deletions=names)
-    if work.has_errors:
-        return work
-    certify_generated(work, dest, progress)
-    _finish_mappings(work, progress)
-    return work
+        return _generate_rules(work, dest, progress, additions=additions)
+    return _generate_rules(work, dest, progress, deletions=names)
 
 
 def certify_only(submission: Submission, progress) -> Work:  # noqa: ANN001
