@@ -220,7 +220,8 @@ def test_content_that_does_not_match_its_kind_is_refused_and_removed(
     assert response.status_code == 400
     assert message in error_of(response) and "file removed" in error_of(response)
     assert listed(alice) == []
-    assert os.listdir(area.upload_dir(users["alice"])) == [".lock"]
+    # nothing left of it but the note of why it was refused
+    assert sorted(os.listdir(area.upload_dir(users["alice"]))) == [".lock", f".{name}.refused"]
 
 
 def test_a_bad_chunked_file_is_refused_when_complete(alice: Client) -> None:
@@ -480,3 +481,21 @@ def test_chunks_reach_the_served_workers_in_turn(served_login: tuple) -> None:
     assert (server.home / "uploads" / str(pk) / "served.fits").read_bytes() == data
     assert session.get(server.url + "/upload/delete/served.fits").status_code == 200
     assert session.get(server.url + "/upload/list/").json() == {"files": []}
+
+
+def test_a_refused_upload_is_explained_when_the_uploads_are_taken(
+        alice: Client, users: dict, tmp_path: Path, settings) -> None:  # noqa: ANN001
+    """A client that ignores the refusal of its upload (crds submit goes on to post its form)
+    is told why when the form takes the uploads; a new upload of the name forgets it."""
+    settings.OPENCRDS_UPLOAD_MAX_BYTES = 1000
+    assert post_files(alice, [("big.fits", fits_bytes(2000)[:500])],
+                      "bytes 0-499/2000").status_code == 413
+    post_files(alice, [("big.fits", fits_bytes(2000)[500:1000])], "bytes 500-999/2000")
+    assert listed(alice) == []
+    with pytest.raises(UploadError, match=r"refused when uploaded: 'big.fits' is too large: "
+                                          r"2000 bytes, more than the 1000 bytes allowed"):
+        area.take_uploads(users["alice"], tmp_path / "staging")
+    assert area.take_uploads(users["alice"], tmp_path / "staging") == []  # said once
+    post_files(alice, [("text.fits", b"not fits\n")])
+    assert post_files(alice, [("text.fits", fits_bytes(300))]).status_code == 200
+    assert [p.name for p in area.take_uploads(users["alice"], tmp_path / "s2")] == ["text.fits"]

@@ -3,8 +3,10 @@ cancel, the progress replay and the ReDCaT field description (SERVER.md §1.10, 
 
 A form's POST takes the user's uploads, records the submission and puts its processing on the
 task queue (:func:`.processing.enqueue`); the page answers at once with links to follow it.
-Errors are shown as ``<div id="error_message">`` (what ``crds submit`` looks for) with a 4xx
-status, or 200 when a form is shown again for correction.
+Errors are shown as ``<div id="error_message">``. Input and state errors (a form field, missing
+or incomplete uploads, a refused confirm) answer 200: ``crds submit`` shows that div's text only
+on a 2xx page and reports a bare status otherwise (PROTOCOL.md §7.2). Refused permissions answer
+403.
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ def _instruments(observatory: str) -> tuple[str, ...]:
     return tuple(served.instruments(observatory))
 
 
-def error_page(request: HttpRequest, message: str, status: int = 400,
+#: The status of a page that reports an input or state error (see the module documentation).
+INPUT_ERROR = 200
+
+
+def error_page(request: HttpRequest, message: str, status: int = INPUT_ERROR,
                title: str = "Error") -> HttpResponse:
     """A page that shows ``message`` in the error div ``crds submit`` reads."""
     return render(request, "submissions/error.html", {"title": title, "error": message},
@@ -112,11 +118,11 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
             return error_page(request, f"'{request.user}' may not submit files for "
                               f"{observatory} {instrument}", status=403, title=title)
     if not form.is_valid():
-        return error_page(request, forms.form_errors(form), status=400, title=title)
+        return error_page(request, forms.form_errors(form), title=title)
     try:
         fields = _fields(kind, form)
     except forms.forms.ValidationError as exc:
-        return error_page(request, " ".join(exc.messages), status=400, title=title)
+        return error_page(request, " ".join(exc.messages), title=title)
     fields.setdefault("channel", request.session.get("jpoll_key"))
     fields["base_url"] = _base_url(request)
     fields["instrument"] = instrument
@@ -129,10 +135,10 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
             files = area.take_uploads(request.user, incoming)
             if not files:
                 return error_page(request, "no files uploaded: upload the files first",
-                                  status=400, title=title)
+                                  title=title)
         submission = services.create_submission(request.user, kind, observatory, fields, files)
     except CrdsError as exc:
-        return error_page(request, str(exc), status=400, title=title)
+        return error_page(request, str(exc), title=title)
     finally:
         if incoming is not None:
             import shutil
@@ -224,11 +230,11 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
         elif button == "cancel":
             services.cancel(submission, request.user, "cancelled by the submitter")
         else:
-            return error_page(request, f"unknown action '{button}'", status=400)
+            return error_page(request, f"unknown action '{button}'")
     except (services.SubmissionForbidden, locks.LockError) as exc:
         return error_page(request, str(exc), status=403)
     except CrdsError as exc:
-        return error_page(request, str(exc), status=409)
+        return error_page(request, str(exc))
     submission.refresh_from_db()
     return render(request, "submissions/result.html", _result_context(request, submission))
 
@@ -269,7 +275,7 @@ def difference_files(request: HttpRequest) -> HttpResponse:
         context["uploads"] = area.list_uploads(request.user)
         return render(request, "submissions/form.html", context)
     if not form.is_valid():
-        return error_page(request, forms.form_errors(form), status=400, title=title)
+        return error_page(request, forms.form_errors(form), title=title)
     names = [form.cleaned_data["file1"].strip(), form.cleaned_data["file2"].strip()]
     fields: dict[str, Any] = {"file1": names[0], "file2": names[1],
                               "channel": form.cleaned_data.get("jpoll_key")
@@ -287,7 +293,7 @@ def difference_files(request: HttpRequest) -> HttpResponse:
         for name in files:  # taken, as the other forms take theirs
             area.delete_upload(request.user, name)
     except CrdsError as exc:
-        return error_page(request, str(exc), status=400, title=title)
+        return error_page(request, str(exc), title=title)
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
     enqueue(submission)

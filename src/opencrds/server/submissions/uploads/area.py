@@ -228,8 +228,30 @@ def _announced_total(folder: Path, name: str) -> int | None:
         return None
 
 
+def _refused_file(folder: Path, name: str) -> Path:
+    return folder / f".{name}.refused"
+
+
 def receive(user: Any, name: str, data: BinaryIO, size: int,
             content_range: str | None = None) -> Upload:
+    """:func:`receive_upload`, remembering why an upload of a well-named file was refused
+    (``.<name>.refused``) until a new upload of it starts: a client that goes on to post its
+    form without looking at the refusal (``crds submit`` does) is told there why its file is
+    missing (:func:`take_uploads`)."""
+    try:
+        return receive_upload(user, name, data, size, content_range)
+    except UploadError as exc:
+        if name_problem(name) is None:
+            folder = upload_dir(user)
+            with _locked(folder):
+                note = _refused_file(folder, name)
+                if not note.exists():  # the first refusal says why; later chunks just follow
+                    write_text_atomic(note, str(exc), mode=0o600)
+        raise
+
+
+def receive_upload(user: Any, name: str, data: BinaryIO, size: int,
+                   content_range: str | None = None) -> Upload:
     """Store an uploaded file, or the chunk of one that ``content_range`` says (``bytes
     a-b/total``): ``size`` bytes read from ``data``. A chunk at byte 0 starts the upload of
     ``name`` over (an earlier file of that name is dropped). Returns the upload as it now is.
@@ -258,7 +280,7 @@ def receive(user: Any, name: str, data: BinaryIO, size: int,
     part, final, total_file = folder / (name + PART), folder / name, _total_file(folder, name)
     with _locked(folder):
         if span.start == 0:  # a new upload of this name replaces whatever was there
-            _remove(part, final, total_file)
+            _remove(part, final, total_file, _refused_file(folder, name))
             so_far = 0
             if not span.last:
                 write_text_atomic(total_file, str(span.total), mode=0o600)
@@ -337,6 +359,12 @@ def take_uploads(user: Any, dest_dir: Path) -> list[Path]:
     folder = upload_dir(user)
     dest_dir = Path(dest_dir)
     with _locked(folder):
+        refused = sorted(folder.glob(".*.refused"))
+        if refused:
+            reasons = [path.read_text(errors="replace").strip() for path in refused]
+            _remove(*refused)
+            raise UploadError("refused when uploaded: " + "; ".join(reasons),
+                              refused[0].name[1:-len(".refused")])
         uploads = list_uploads(user)
         incomplete = [upload.name for upload in uploads if not upload.complete]
         if incomplete:
@@ -367,7 +395,8 @@ def delete_upload(user: Any, name: str) -> None:
     _checked_existing_name(name)
     folder = upload_dir(user)
     with _locked(folder):
-        if not _remove(folder / name, folder / (name + PART), _total_file(folder, name)):
+        if not _remove(folder / name, folder / (name + PART), _total_file(folder, name),
+                       _refused_file(folder, name)):
             raise UploadError(f"no upload named '{name}'", name, status=404)
 
 
