@@ -574,14 +574,18 @@ def test_upload_faults_get_clear_errors(served: SubmissionServer, tmp_path: Path
         assert client.get("/upload/list/").json()["files"] == [
             {"name": "half.fits", "size": 1_000_000, "complete": False,
              "deleteUrl": "/upload/delete/half.fits", "deleteType": "GET"}]
-        csrf = _csrf(client, "/batch_submit_references/")
-        response = client.post("/batch_submit_references/", data={
-            "pmap_mode": "pmap_edit", "instrument": INSTRUMENT, "change_level": "SEVERE",
-            "creator": "Fault Tests", "description": "Half an upload", "auto_rename": "True",
-            "compare_old_reference": "True", "csrfmiddlewaretoken": csrf})
-        assert response.status_code == 200  # the error div is what crds submit shows
-        assert 'id="error_message"' in response.text
-        assert "the upload of half.fits is not complete" in response.text, response.text[-2000:]
+        form = {"pmap_mode": "pmap_edit", "instrument": INSTRUMENT, "change_level": "SEVERE",
+                "creator": "Fault Tests", "description": "Half an upload",
+                "auto_rename": "True", "compare_old_reference": "True"}
+        # the form first says why big.fits is missing, then (posted again) what is unfinished
+        for expected in ("refused when uploaded: &#x27;big.fits&#x27; is too large",
+                         "the upload of half.fits is not complete"):
+            csrf = _csrf(client, "/batch_submit_references/")
+            response = client.post("/batch_submit_references/",
+                                   data={**form, "csrfmiddlewaretoken": csrf})
+            assert response.status_code == 200  # the error div is what crds submit shows
+            assert 'id="error_message"' in response.text
+            assert expected in response.text, response.text[-2000:]
         assert client.get("/upload/delete/half.fits").status_code == 200
 
         response = post_upload(client, "text.fits", b"just some text, not FITS\n" * 10)
