@@ -100,3 +100,13 @@ def test_concurrent_serials_on_postgresql(tmp_path: Path) -> None:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_test_file_far_above_its_family_does_not_set_the_count() -> None:
+    from opencrds.server.submissions.serials import highest_in_use
+
+    assert highest_in_use([]) == 0
+    assert highest_in_use([7]) == 7
+    assert highest_in_use([1, 2, 421, 9999]) == 421  # hst_acs_9999.imap of the real cache
+    assert highest_in_use([250, 252, 9998, 9999]) == 252
+    assert highest_in_use([998, 1000, 1274]) == 1274  # real serials pass 1000

@@ -49,8 +49,24 @@ def catalog_highest(observatory: str, family: str) -> int:
         pattern = re.compile(rf"{re.escape(stem)}_(\d+)\.(?:{'|'.join(_MAPPING_EXTS)})")
     names = FileRecord.objects.filter(observatory=observatory, type__in=kinds,
                                       name__startswith=stem + "_").values_list("name", flat=True)
-    serials = [int(m.group(1)) for m in map(pattern.fullmatch, names) if m]
-    return max(serials, default=0)
+    serials = sorted(int(m.group(1)) for m in map(pattern.fullmatch, names) if m)
+    return highest_in_use(serials)
+
+
+#: A serial this far above the next one of its family is not part of its count (see below).
+OUTLIER_GAP = 1000
+
+
+def highest_in_use(serials: list[int]) -> int:
+    """The highest of the sorted ``serials`` that continues its family's count: serials far
+    above the others (test files of a copied cache, e.g. ``hst_acs_9999.imap``, which no
+    context names and the real server does not list) would make every new name jump past them."""
+    highest = 0
+    for serial in serials:
+        if highest and serial - highest > OUTLIER_GAP:
+            break  # the count stops before its first jump of more than OUTLIER_GAP
+        highest = serial
+    return highest
 
 
 def next_serial(observatory: str, family: str) -> int:
