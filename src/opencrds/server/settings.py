@@ -143,6 +143,7 @@ LOGGING = {
         "opencrds": {"level": os.environ.get("OPENCRDS_LOG_LEVEL", "INFO"), "propagate": True},
         "opencrds.rules": {"level": "ERROR", "propagate": True},
         "django.request": {"level": "WARNING"},  # one line per refused request
+        "huey": {"propagate": False},  # run_huey gives it a handler of its own
     },
 }
 
