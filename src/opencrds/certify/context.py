@@ -42,6 +42,9 @@ class CertifyOptions:
     dont_parse: bool = False
     dump_provenance: bool = False
     check_rmap_updates: bool = True
+    #: compare a new table's modes with the reference it replaces (a submission's "Compare
+    #: Old Reference"); off, the table is checked on its own
+    compare_old_reference: bool = True
     cache: str | None = None
     definitions_dirs: tuple[str, ...] = field(default_factory=tuple)
 

@@ -179,6 +179,8 @@ class _Session:
             return [] if context is None else list(previous_files(context)(filekind, compname))
 
         def comparison(ident: RefIdentity, header: dict[str, str]) -> str | None:
+            if not self.options.compare_old_reference:
+                return None
             return self.comparison_reference(path, observatory, ident, header, report)
 
         def certified(ident: RefIdentity, header: dict[str, str]) -> None:

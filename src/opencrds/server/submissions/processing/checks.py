@@ -67,16 +67,17 @@ def certify(files: list[StagedFile], work: Work, *, mappings: bool = False) -> N
     log, the batch's own (rmap update check, context loading) to ``work``'s errors/warnings.
 
     Tables are compared with the reference they replace in the derive-from context
-    (certify finds it by trial insertion into that context's rmaps), the submission's
-    ``compare_old_reference`` being recorded only: certify has no switch to skip it;
-    ``mappings`` certifies generated mappings given together, not their whole closure.
+    (certify finds it by trial insertion into that context's rmaps) when the submission's
+    ``compare_old_reference`` asks; ``mappings`` certifies generated mappings given together,
+    not their whole closure.
     """
     if not files:
         return
     options = CertifyOptions(
         observatory=work.observatory, cache=str(store_root()),
         comparison_context=work.starting_context or None,
-        dont_recurse_mappings=mappings, check_rmap_updates=not mappings)
+        dont_recurse_mappings=mappings, check_rmap_updates=not mappings,
+        compare_old_reference=work.compare_old_reference)
     by_path = {str(f.path): f for f in files}
     prefix = str(Path(next(iter(by_path))).parent) + os.sep
     result = certify_files(list(by_path), options)

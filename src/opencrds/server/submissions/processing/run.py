@@ -76,7 +76,8 @@ def process(submission_id: Any) -> Submission:
 
 
 def _work(submission: Submission) -> Work:
-    return Work(observatory=submission.observatory, starting_context=submission.derive_from)
+    return Work(observatory=submission.observatory, starting_context=submission.derive_from,
+                compare_old_reference=submission.compare_old_reference)
 
 
 def _staged(submission: Submission) -> list[StagedFile]:

@@ -70,6 +70,7 @@ class Work:
 
     observatory: str
     starting_context: str
+    compare_old_reference: bool = True
     files: list[StagedFile] = field(default_factory=list)
     mapping_files: list[StagedFile] = field(default_factory=list)
     generated: dict[str, str] = field(default_factory=dict)  # name -> text
