@@ -620,3 +620,31 @@ def test_upload_faults_get_clear_errors(served: SubmissionServer, tmp_path: Path
     # the file is missing, in the error div crds shows
     assert any("refused when uploaded: 'big_niriss.fits' is too large" in line
                for line in errors), output[-4000:]
+
+
+def test_a_worker_killed_while_the_consumer_lives_fails_its_submission(
+        served: SubmissionServer, tmp_path: Path) -> None:
+    """Only the worker process is killed: Huey starts another, the task is lost, and within
+    about a minute the queue's periodic check fails the submission (no restart needed)."""
+    server = served.server
+    before = probe(server)
+    client = login(served)
+    try:
+        key = start_delivery(client, make_files(tmp_path / "files", 30))
+        wait_for(server, key, lambda ms: any("Certifying" in str(m["data"]) for m in ms),
+                 timeout=60)
+        consumer, *workers = queue_processes(server)
+        for pid in workers:  # the worker processes only: the consumer lives on
+            os.kill(pid, signal.SIGKILL)
+        assert workers and alive(consumer)
+        messages = wait_for(server, key, is_done, timeout=150)
+        done = [m for m in messages if m["type"] == "done"]
+        assert len(done) == 1 and done[0]["data"]["status"] == 1, messages[-5:]
+        state = probe(server, result_id(messages))
+        assert state["status"] == "fail" and not state["staging"]
+        assert "interrupted" in state["errors"][0]
+        assert state["records"] == before["records"] and state["edit"] == before["edit"]
+    finally:
+        client.get("/logout/")
+        client.close()
+

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import shutil
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,46 @@ def record_outcome(submission: Submission, status: str, result: dict[str, Any],
     if updated and status != Status.DONE:
         notify.notify(submission, str(status))
     return submission
+
+
+def record_worker(submission: Submission) -> None:
+    """Note which process works on ``submission`` (host and pid), so that a worker killed
+    while the consumer lives on is noticed (:func:`fail_abandoned`)."""
+    worker = {"host": socket.gethostname(), "pid": os.getpid()}
+    submission.parameters = {**submission.parameters, "worker": worker}
+    Submission.objects.filter(pk=submission.pk).update(parameters=submission.parameters)
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _fail_interrupted(submission: Submission, report: dict[str, list[str]]) -> None:
+    message = "Submission processing was interrupted (the queue worker stopped)."
+    progress_for(submission.channel_id).error(message)
+    record_outcome(submission, Status.FAIL, {"errors": [message]})
+    progress_for(submission.channel_id).done(1, _url(submission))
+    report["failed"].append(str(submission.pk))
+
+
+def fail_abandoned() -> dict[str, list[str]]:
+    """FAIL the STARTED submissions whose worker process, on this host, is gone (killed while
+    the consumer went on: Huey starts a new worker but the task is lost). Run every minute by
+    the queue (:mod:`.tasks`); safe beside live work, which has a living worker."""
+    report: dict[str, list[str]] = {"failed": []}
+    host = socket.gethostname()
+    for submission in Submission.objects.filter(status=Status.STARTED):
+        worker = submission.parameters.get("worker") or {}
+        if worker.get("host") == host and isinstance(worker.get("pid"), int) \
+                and _process_gone(worker["pid"]):
+            _fail_interrupted(submission, report)
+    return report
 
 
 # ---- confirm ---------------------------------------------------------------------------------
@@ -362,11 +403,7 @@ def recover() -> dict[str, list[str]]:
         for submission in Submission.objects.filter(status=Status.STARTED):
             if str(submission.pk) in queued:
                 continue
-            message = "Submission processing was interrupted (the queue worker stopped)."
-            progress_for(submission.channel_id).error(message)
-            record_outcome(submission, Status.FAIL, {"errors": [message]})
-            progress_for(submission.channel_id).done(1, _url(submission))
-            report["failed"].append(str(submission.pk))
+            _fail_interrupted(submission, report)
     for submission in Submission.objects.filter(status=Status.CONFIRMING):
         try:
             complete_confirmation(submission)

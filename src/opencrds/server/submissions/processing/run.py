@@ -44,6 +44,7 @@ def process(submission_id: Any) -> Submission:
     submission = Submission.objects.get(pk=submission_id)
     if submission.status != Status.STARTED:
         return submission
+    services.record_worker(submission)
     progress = progress_for(submission.channel_id)
     url = result_url(submission)
     started = time.perf_counter()
