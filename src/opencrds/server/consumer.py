@@ -43,11 +43,18 @@ def start_consumer() -> subprocess.Popen[bytes]:
     """Start ``opencrds manage run_huey`` beside the server."""
     command = [sys.executable, "-m", "opencrds.tools.main", "manage", "run_huey"]
     log.info("Starting the task queue consumer")
-    return subprocess.Popen(command, env=consumer_environment(), preexec_fn=_die_with_parent)
+    process = subprocess.Popen(command, env=consumer_environment(),
+                               preexec_fn=_die_with_parent)
+    process.owner_pid = os.getpid()  # type: ignore[attr-defined]
+    return process
 
 
 def stop_consumer(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    """Ask the consumer to finish its tasks and stop; kill it after ``timeout`` seconds."""
+    """Ask the consumer to finish its tasks and stop; kill it after ``timeout`` seconds.
+    Only the process that started it does: gunicorn's workers, forked inside the server's
+    run, leave through the same ``finally`` and must not touch it."""
+    if getattr(process, "owner_pid", os.getpid()) != os.getpid():
+        return
     if process.poll() is not None:
         return
     try:
