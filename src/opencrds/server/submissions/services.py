@@ -150,16 +150,6 @@ def record_worker(submission: Submission) -> None:
     Submission.objects.filter(pk=submission.pk).update(parameters=submission.parameters)
 
 
-def _process_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def _fail_interrupted(submission: Submission, report: dict[str, list[str]]) -> None:
     message = "Submission processing was interrupted (the queue worker stopped)."
     progress_for(submission.channel_id).error(message)
@@ -177,7 +167,7 @@ def fail_abandoned() -> dict[str, list[str]]:
     for submission in Submission.objects.filter(status=Status.STARTED):
         worker = submission.parameters.get("worker") or {}
         if worker.get("host") == host and isinstance(worker.get("pid"), int) \
-                and _process_gone(worker["pid"]):
+                and not _running(worker["pid"]):
             _fail_interrupted(submission, report)
     return report
 
