@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "opencrds.server.accounts",
     "opencrds.server.submissions",
     "opencrds.server.operations",
+    "opencrds.server.web",
     "huey.contrib.djhuey",
     "axes",
 ]

@@ -1,5 +1,5 @@
 """URL map: admin, JSON-RPC, downloads and health (the rpc app), accounts (login, locks),
-submissions (uploads, jpoll, forms, review) and operator actions."""
+submissions (uploads, jpoll, forms, review), operator actions and the web site's pages."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -20,4 +20,10 @@ urlpatterns = [
     path("", include("opencrds.server.accounts.urls")),
     path("", include("opencrds.server.submissions.urls")),
     path("", include("opencrds.server.operations.urls")),
+    path("", include("opencrds.server.web.urls")),
 ]
+
+handler400 = "opencrds.server.web.errors.bad_request"
+handler403 = "opencrds.server.web.errors.forbidden"
+handler404 = "opencrds.server.web.errors.not_found"
+handler500 = "opencrds.server.web.errors.server_error"

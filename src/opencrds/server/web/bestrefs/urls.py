@@ -1,0 +1,3 @@
+"""URLs of the bestrefs pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the contexts pages."""
+
+urlpatterns: list = []
