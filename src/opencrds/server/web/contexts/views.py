@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
@@ -18,12 +20,28 @@ from opencrds.rules.errors import CrdsError
 from ...accounts import served
 from ...catalog import queries
 from ...catalog.errors import UnavailableFile, UnknownContext, UnknownFile
+from ...catalog.revision_cache import REVISION_CHECK_SECONDS, cache
 from ..exports import csv_page, json_page, requested_format
 from . import activity, charts, context_tables, history, menus, versions
 
 read_only = require_http_methods(["GET", "HEAD"])
 #: Activations of the home page's history table.
 HOME_HISTORY = 4
+
+
+def _fragment(observatory: str, key: str, template: str,
+              values: Callable[[], dict[str, Any]]) -> SafeString:
+    """The HTML of a template that shows only catalog data, rendered once per catalog revision
+    (``values()`` is called only when it is rendered)."""
+    return cache.get(observatory, ("fragment", key),
+                     lambda _: mark_safe(render_to_string(template, values())),  # noqa: S308
+                     max_age=REVISION_CHECK_SECONDS)
+
+
+def _instruments_html(observatory: str, pmap: str,
+                      instruments: list[context_tables.InstrumentEntry]) -> SafeString:
+    return _fragment(observatory, f"instruments {pmap}", "web/contexts/_instruments.html",
+                     lambda: {"pmap": pmap, "instruments": instruments})
 
 
 def _instruments_or_404(pmap: str) -> list[context_tables.InstrumentEntry]:
@@ -52,19 +70,29 @@ def home(request: HttpRequest) -> HttpResponse:
         error = ""
     except CrdsError as exc:
         instruments, error = [], f"cannot show the rules of {operational}: {exc}"
-    counts = activity.deliveries_per_month(observatory).last(24)
     return render(request, "web/contexts/home.html", {
         "observatory": observatory, "contexts": defaults, "error_message": error,
         "build": history.banner_build(observatory),
         "public_menus": menus.PUBLIC, "private_menus": menus.private_menus(request.user),
-        "pmap": operational, "instruments": instruments,
+        "pmap": operational,
+        "instruments_html": _instruments_html(observatory, operational, instruments)
+        if instruments else "",
         "history": history.history(observatory, HOME_HISTORY),
         "deliveries": activity.recent_deliveries(observatory),
-        "month_counts": counts,
-        "month_rows": _month_rows(counts),
-        "deliveries_chart": charts.deliveries_chart(
-            counts, "References delivered per month, last two years", height=160),
+        "activity_html": _fragment(observatory, "home activity", "web/contexts/_activity.html",
+                                   lambda: _activity_values(observatory, 24, 160)),
     })
+
+
+def _activity_values(observatory: str, months: int | None, height: float) -> dict[str, Any]:
+    counts = activity.deliveries_per_month(observatory)
+    if months:
+        counts = counts.last(months)
+    title = ("References delivered per month" if not months
+             else f"References delivered per month, last {months} months")
+    return {"chart": charts.deliveries_chart(counts, title, height=height),
+            "counts": counts, "rows": _month_rows(counts),
+            "table_id": "home_deliveries_per_month" if months else "deliveries_per_month"}
 
 
 @read_only
@@ -74,8 +102,10 @@ def context_table(request: HttpRequest, pmap: str) -> HttpResponse:
     wanted = request.GET.get("instrument", "").strip().lower()
     if wanted:
         return context_table_instrument(request, pmap, wanted)
+    observatory = queries.server_observatory()
     return render(request, "web/contexts/context_table.html",
-                  {"pmap": pmap, "instruments": instruments,
+                  {"pmap": pmap, "instruments_html": _instruments_html(observatory, pmap,
+                                                                        instruments),
                    "title": f"Historical References (under context {pmap})"})
 
 
@@ -91,39 +121,48 @@ def context_table_instrument(request: HttpRequest, pmap: str, instrument: str) -
                   {"pmap": pmap, "entry": entry, "tables": tables})
 
 
-def _context_rows_page(request: HttpRequest, rows: list[history.ContextRow], template: str,
-                       filename: str, extra: dict[str, Any]) -> HttpResponse:
+def _context_rows_page(request: HttpRequest, rows: Callable[[], list[history.ContextRow]],
+                       template: str, name: str, extra: dict[str, Any]) -> HttpResponse:
+    observatory = queries.server_observatory()
     form = requested_format(request)
     if form == "json":
-        return json_page([row.as_json() for row in rows])
+        return json_page([row.as_json() for row in rows()])
     if form == "csv":
         return csv_page(("date", "context", "status", "description"),
-                        ([r.date_text, r.context, r.status, r.description] for r in rows),
-                        filename)
-    return render(request, template, {"rows": rows, **extra})
+                        ([r.date_text, r.context, r.status, r.description] for r in rows()),
+                        f"{observatory}_{name}.csv")
+    table = _fragment(observatory, name, "web/contexts/_context_rows.html",
+                      lambda: {"rows": rows(), "table_id": name,
+                               "date_label": extra.get("date_label", "Start Date")})
+    return render(request, template, {"table": table, **extra})
+
+
+def _timeline_values(observatory: str) -> dict[str, Any]:
+    changes = history.changes(observatory)
+    return {"timeline": charts.timeline_chart(changes, timezone.now()),
+            "changes": list(reversed(changes))}
 
 
 @read_only
 def display_context_history(request: HttpRequest) -> HttpResponse:
     """Every activation, newest first, and the timeline of what changed."""
     observatory = queries.server_observatory()
-    rows = history.history(observatory)
     extra: dict[str, Any] = {}
     if requested_format(request) == "html":
-        changes = history.changes(observatory)
-        extra = {"timeline": charts.timeline_chart(changes, timezone.now()),
-                 "changes": list(reversed(changes))}
-    return _context_rows_page(request, rows, "web/contexts/context_history.html",
-                              f"{observatory}_context_history.csv", extra)
+        extra["timeline_html"] = _fragment(observatory, "timeline",
+                                           "web/contexts/_timeline.html",
+                                           lambda: _timeline_values(observatory))
+    return _context_rows_page(request, lambda: history.history(observatory),
+                              "web/contexts/context_history.html", "context_history", extra)
 
 
 @read_only
 def display_all_contexts(request: HttpRequest) -> HttpResponse:
     """Every .pmap delivered, newest first."""
     observatory = queries.server_observatory()
-    return _context_rows_page(request, history.all_contexts(observatory),
-                              "web/contexts/all_contexts.html",
-                              f"{observatory}_all_contexts.csv", {})
+    return _context_rows_page(request, lambda: history.all_contexts(observatory),
+                              "web/contexts/all_contexts.html", "all_contexts",
+                              {"date_label": "Delivery Date"})
 
 
 @read_only
@@ -161,11 +200,10 @@ def recent_activity(request: HttpRequest) -> HttpResponse:
                               for message in messages)
     query = request.GET.copy()
     query.pop("page", None)
-    counts = activity.deliveries_per_month(observatory)
     return render(request, "web/contexts/recent_activity.html", {
         "form": form, "page": page, "error_message": error, "query": query.urlencode(),
-        "chart": charts.deliveries_chart(counts, "References delivered per month"),
-        "month_counts": counts, "month_rows": _month_rows(counts),
+        "activity_html": _fragment(observatory, "activity", "web/contexts/_activity.html",
+                                   lambda: _activity_values(observatory, None, 220)),
     })
 
 
