@@ -9,9 +9,8 @@ per catalog revision.
 from __future__ import annotations
 
 import functools
+import html
 from dataclasses import dataclass
-
-from django.utils.html import escape
 
 from ...catalog import contexts, queries
 from ...catalog.models import FileRecord
@@ -112,6 +111,9 @@ def activation_dates(names: set[str]) -> dict[str, str]:
 
 
 # ---- HTML of an instrument's rules tables (built once per catalog revision) ------------------
+
+#: HTML-escape, memoized: table cells repeat the same values thousands of times.
+escape = functools.lru_cache(maxsize=65536)(html.escape)
 
 
 def _reference_cell(references: tuple[str, ...]) -> str:

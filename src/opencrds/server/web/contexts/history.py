@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import re
 from dataclasses import dataclass, field
 
-from opencrds.rules.errors import CrdsError
-
-from ...catalog import contexts, queries
+from ...catalog import queries
 from ...catalog.filestore import get_file_store
 from ...catalog.models import BuildContext, ContextHistory, FileRecord
 from ...catalog.revision_cache import REVISION_CHECK_SECONDS, cache
@@ -113,23 +112,32 @@ class Change:
         return sum(lines for _rmaps, lines in self.instruments.values())
 
 
-def _children(name: str) -> dict[str, str]:
+#: ``'KEY' : 'value'`` entries of a .pmap or .imap selector.
+_ENTRY = re.compile(r"""['"]([^'"]+)['"]\s*:\s*['"]([^'"]*)['"]""")
+
+
+@functools.lru_cache(maxsize=4096)
+def _children(observatory: str, name: str) -> dict[str, str]:
+    """``{key: child}`` of a .pmap or .imap, read from its selector's text (the timeline
+    reads hundreds: parsing them fully would cost seconds)."""
     try:
-        return {key.lower(): value for key, value in
-                getattr(contexts.loader().load(name), "selector", {}).items()}
-    except CrdsError as exc:
-        log.info("timeline: cannot load %s: %s", name, exc)
+        text = get_file_store().read_text(observatory, name, "mappings")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        log.info("timeline: cannot read %s: %s", name, exc)
         return {}
+    return {key.lower(): value for key, value in _ENTRY.findall(text[text.find("selector"):])}
 
 
+@functools.lru_cache(maxsize=64)
 def _rule_lines(observatory: str, name: str) -> frozenset[str]:
-    """The lines of an rmap's selector (after its header), stripped."""
+    """The lines of an rmap's selector (after its header); successive contexts share rmaps,
+    so the last few are kept."""
     try:
         text = get_file_store().read_text(observatory, name, "mappings")
     except (OSError, ValueError, UnicodeDecodeError):
         return frozenset()
-    body = text.split("selector", 1)[-1]
-    return frozenset(line.strip() for line in body.splitlines() if line.strip())
+    lines = frozenset(text[text.find("selector"):].splitlines())
+    return lines - {""}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -144,8 +152,8 @@ def _rmap_change(observatory: str, old: str, new: str) -> int:
 
 @functools.lru_cache(maxsize=8192)
 def _imap_change(observatory: str, old: str, new: str) -> tuple[int, int]:
-    before = _children(old) if old.endswith(".imap") else {}
-    after = _children(new) if new.endswith(".imap") else {}
+    before = _children(observatory, old) if old.endswith(".imap") else {}
+    after = _children(observatory, new) if new.endswith(".imap") else {}
     changed = [kind for kind in set(before) | set(after)
                if before.get(kind, "N/A") != after.get(kind, "N/A")]
     lines = sum(_rmap_change(observatory, before.get(kind, "N/A"), after.get(kind, "N/A"))
@@ -154,7 +162,7 @@ def _imap_change(observatory: str, old: str, new: str) -> tuple[int, int]:
 
 
 def _pmap_change(observatory: str, old: str, new: str) -> dict[str, tuple[int, int]]:
-    before, after = _children(old), _children(new)
+    before, after = _children(observatory, old), _children(observatory, new)
     result = {}
     for instrument in sorted(set(before) | set(after)):
         a, b = before.get(instrument, "N/A"), after.get(instrument, "N/A")
