@@ -1,4 +1,4 @@
-"""``/`` (a minimal home page), ``/login/``, ``/logout/`` and ``/lock_status/<user>/``.
+"""``/login/``, ``/logout/`` and ``/lock_status/<user>/``.
 
 The login form is the one ``crds submit`` drives (PROTOCOL.md §7.2-§7.3): GET sets the
 ``csrftoken`` cookie; POST takes ``username``, ``password`` (a password or an API token; the
@@ -116,22 +116,3 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def lock_status(request: HttpRequest, username: str) -> JsonResponse:
     """The lock ``username`` holds, as JSON (PROTOCOL.md §7.3)."""
     return JsonResponse(locks.lock_status(username))
-
-
-@ensure_csrf_cookie
-@require_http_methods(["GET", "HEAD"])
-def home(request: HttpRequest) -> HttpResponse:
-    """The observatory, its operational and edit contexts, and who is logged in."""
-    try:
-        observatory = served.observatory()
-        defaults = served.default_contexts(observatory)
-    except CrdsError as exc:
-        observatory, defaults = "", {"operational": "", "edit": ""}
-        return render(request, "accounts/home.html",
-                      {"observatory": observatory, "contexts": defaults,
-                       "error_message": str(exc)}, status=503)
-    lock = locks.current_lock(request.user) if request.user.is_authenticated else None
-    return render(request, "accounts/home.html",
-                  {"observatory": observatory, "contexts": defaults, "lock": lock,
-                   "time_remaining": locks.format_remaining(locks.time_remaining(lock))
-                   if lock else "", "is_operator": roles.is_operator(request.user)})
