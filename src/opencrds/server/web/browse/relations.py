@@ -1,15 +1,13 @@
 """How a file relates to the others: the mappings that name it (directly and up to the
 contexts), its previous and next versions, and where an rmap selects it.
 
-Mappings are immutable, so the names each one contains are read once per process
-(:func:`names_in`); which mappings could name a file is told by CRDS's naming rules (an
-rmap of a reference's instrument and type, an imap of an rmap's instrument, any pmap), so
-finding the users of one file reads only those candidates.
+Which mappings could name a file is told by CRDS's naming rules (an rmap of a reference's
+instrument and type, an imap of an rmap's instrument, any pmap), so finding the users of one
+file reads only those candidates' texts; the answer is kept per catalog revision.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,20 +19,45 @@ from ...catalog import queries
 from ...catalog.filestore import get_file_store
 from ...catalog.models import FileRecord
 
-#: A quoted file name in a mapping's text.
-_QUOTED_NAME = re.compile(r"'([A-Za-z0-9][A-Za-z0-9_+\-]*\.[A-Za-z0-9]{1,8})'")
-#: The kind of mapping that may name a file of each kind (by suffix).
-_PARENT_SUFFIX = {".rmap": ".imap", ".imap": ".pmap", ".pmap": ""}
 
-
-@functools.lru_cache(maxsize=8192)
-def names_in(observatory: str, mapping: str) -> frozenset[str]:
-    """Every file name quoted in ``mapping``'s text (empty if the store lacks it)."""
+def names(observatory: str, mapping: str, name: str) -> bool:
+    """True if ``mapping``'s text quotes ``name`` (False if the store lacks it)."""
     try:
-        text = get_file_store().read_text(observatory, mapping, "mappings")
-    except (OSError, ValueError, UnicodeDecodeError):
-        return frozenset()
-    return frozenset(_QUOTED_NAME.findall(text))
+        data = get_file_store().read_bytes(observatory, mapping, "mappings")
+    except (OSError, ValueError):
+        return False
+    return f"'{name}'".encode() in data
+
+
+#: A quoted mapping name in a pmap or imap.
+_QUOTED_MAPPING = re.compile(rb"'([A-Za-z0-9][A-Za-z0-9_+\-]*\.[ir]map)'")
+#: The mappings each pmap and imap names, read once per process (mappings are immutable).
+_CHILDREN: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _children(observatory: str, mapping: str) -> frozenset[str]:
+    key = (observatory, mapping)
+    found = _CHILDREN.get(key)
+    if found is None:
+        try:
+            data = get_file_store().read_bytes(observatory, mapping, "mappings")
+        except (OSError, ValueError):
+            return frozenset()
+        found = _CHILDREN[key] = frozenset(n.decode() for n in _QUOTED_MAPPING.findall(data))
+    return found
+
+
+def _parents_index(observatory: str, suffix: str) -> dict[str, list[str]]:
+    """``{child: [parents]}`` over every stored mapping with ``suffix`` (.pmap or .imap),
+    kept per catalog revision."""
+    def compute(_revision: Any) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for parent in _mappings(observatory, suffix):
+            for child in _children(observatory, parent):
+                index.setdefault(child, []).append(parent)
+        return index
+
+    return queries.cache.get(observatory, ("browse parents", suffix), compute, max_age=2.0)
 
 
 def _mappings(observatory: str, suffix: str, prefix: str = "") -> list[str]:
@@ -45,61 +68,55 @@ def _mappings(observatory: str, suffix: str, prefix: str = "") -> list[str]:
     return list(query.order_by().values_list("name", flat=True))
 
 
-def _candidates(observatory: str, name: str, record: dict[str, Any]) -> list[list[str]]:
-    """Lists of mappings that may name ``name``, narrowest first (the next is tried only when
-    no mapping of the one before names it)."""
-    suffix = name[-5:]
-    if suffix == ".pmap":
-        return []
-    if suffix == ".imap":
-        return [_mappings(observatory, ".pmap")]
+def _rmaps_naming(observatory: str, name: str, record: dict[str, Any]) -> list[str]:
+    """The rmaps quoting the reference ``name``: those of its instrument and type, else of
+    its instrument (only their texts are read)."""
     instrument = (record.get("instrument") or "").lower()
-    if suffix == ".rmap":
-        return [_mappings(observatory, ".imap", f"{observatory}_{instrument}_")] + (
-            [_mappings(observatory, ".imap")] if instrument else [])
     filekind = (record.get("filekind") or "").lower()
-    lists = []
+    prefixes = []
     if instrument and filekind:
-        lists.append(_mappings(observatory, ".rmap", f"{observatory}_{instrument}_{filekind}_"))
+        prefixes.append(f"{observatory}_{instrument}_{filekind}_")
     if instrument:
-        lists.append(_mappings(observatory, ".rmap", f"{observatory}_{instrument}_"))
-    return lists
-
-
-def _direct_users(observatory: str, name: str, record: dict[str, Any]) -> list[str]:
-    for candidates in _candidates(observatory, name, record):
-        found = [m for m in candidates if name in names_in(observatory, m)]
+        prefixes.append(f"{observatory}_{instrument}_")
+    for prefix in prefixes:
+        found = [m for m in _mappings(observatory, ".rmap", prefix)
+                 if names(observatory, m, name)]
         if found:
             return found
     return []
-
-
-def _instrument_of(name: str) -> str:
-    parts = name.split("_")
-    return parts[1] if len(parts) > 2 else ""
 
 
 def used_by(observatory: str, name: str, record: dict[str, Any]) -> dict[str, list[str]]:
     """``{"rmaps": [...], "imaps": [...], "pmaps": [...]}``: the mappings naming ``name``
     directly or through others, newest first (kept per catalog revision)."""
     def compute(_revision: Any) -> dict[str, list[str]]:
-        found: dict[str, set[str]] = {".rmap": set(), ".imap": set(), ".pmap": set()}
-        level = set(_direct_users(observatory, name, record))
-        while level:
-            upper: set[str] = set()
-            for mapping in level:
-                found[mapping[-5:]].add(mapping)
-                upper.update(_direct_users(observatory, mapping,
-                                           {"instrument": _instrument_of(mapping)}))
-            level = upper - found[".imap"] - found[".pmap"]
-        return {kind[1:] + "s": sorted(names, key=_newest, reverse=True)
-                for kind, names in found.items()}
+        rmaps: set[str] = set()
+        imaps: set[str] = set()
+        if name.endswith(".imap"):
+            imaps_below = {name}
+        else:
+            if not name.endswith((".rmap", ".pmap")):
+                rmaps = set(_rmaps_naming(observatory, name, record))
+            below = rmaps | ({name} if name.endswith(".rmap") else set())
+            index = _parents_index(observatory, ".imap") if below else {}
+            imaps = {i for r in below for i in index.get(r, ())}
+            imaps_below = imaps
+        index = _parents_index(observatory, ".pmap") if imaps_below else {}
+        pmaps = {p for i in imaps_below for p in index.get(i, ())}
+        return {"rmaps": _newest_first(rmaps), "imaps": _newest_first(imaps),
+                "pmaps": _newest_first(pmaps)}
 
     return queries.cache.get(observatory, ("browse used by", name), compute, max_age=2.0)
 
 
-def _newest(name: str) -> tuple[int, str]:
-    return (name_serial(name) or 0, name)
+def warm(observatory: str) -> None:
+    """Read every pmap and imap once (for a server to call before it serves)."""
+    _parents_index(observatory, ".imap")
+    _parents_index(observatory, ".pmap")
+
+
+def _newest_first(names: set[str]) -> list[str]:
+    return sorted(names, key=lambda n: (name_serial(n), n), reverse=True)
 
 
 # ---- rules of an rmap ----------------------------------------------------------------------
