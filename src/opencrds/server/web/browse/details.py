@@ -81,25 +81,34 @@ def load_mapping(name: str) -> tuple[Any, str]:
         return None, str(exc)
 
 
-def lookup_patterns(observatory: str, record: dict[str, Any]) -> dict[str, Any]:
-    """Where the operational context selects the reference: its rmap, the parameter names and
-    each (match tuple, useafter, previous, next) naming it."""
+def lookup_patterns(observatory: str, record: dict[str, Any],
+                    rmaps_naming: list[str]) -> dict[str, Any]:
+    """Where the reference is selected: in its rmap of the operational context, else in the
+    newest rmap naming it (``rmaps_naming``, newest first). The rmap, its parameter names and
+    each (match tuple, useafter, previous file, next file) naming the reference."""
     operational = queries.default_contexts(observatory).get("operational", "")
-    found: dict[str, Any] = {"context": operational, "rmap": "", "parameters": [],
-                             "places": [], "problem": ""}
+    found: dict[str, Any] = {"context": operational, "rmap": "", "operational": False,
+                             "parameters": [], "places": [], "problem": ""}
     instrument, filekind = record.get("instrument") or "", record.get("filekind") or ""
-    if not (operational and instrument and filekind):
-        found["problem"] = "no operational context, or the file has no instrument and type"
-        return found
-    try:
-        rmap_name = contexts.resolve(f"{observatory}-{instrument}-{filekind}-operational")
-        rmap = contexts.load(rmap_name)
-    except (CatalogError, CrdsError) as exc:
-        found["problem"] = str(exc)
-        return found
-    found["rmap"] = rmap_name
-    found["parameters"] = relations.rmap_parameters(rmap)
-    found["places"] = relations.where_selected(rmap_rows(rmap), record["name"])
+    operational_rmap = ""
+    if operational and instrument and filekind:
+        try:
+            operational_rmap = contexts.resolve(
+                f"{observatory}-{instrument}-{filekind}-operational")
+        except (CatalogError, CrdsError) as exc:
+            found["problem"] = str(exc)
+    candidates = [name for name in (operational_rmap, *rmaps_naming[:1]) if name]
+    for rmap_name in candidates:
+        rmap, problem = load_mapping(rmap_name)
+        if rmap is None:
+            found["problem"] = problem
+            continue
+        places = relations.where_selected(rmap_rows(rmap), record["name"])
+        if places:
+            found.update(rmap=rmap_name, parameters=relations.rmap_parameters(rmap),
+                         places=places, problem="", operational=rmap_name == operational_rmap)
+            return found
+    found["problem"] = found["problem"] or "no rules of the catalog select this file"
     return found
 
 

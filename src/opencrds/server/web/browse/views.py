@@ -105,7 +105,7 @@ def browse_file(request: HttpRequest, filename: str) -> HttpResponse:
     if is_mapping:
         page["versions"] = details.mapping_versions(observatory, name, record)
     else:
-        page["lookup"] = details.lookup_patterns(observatory, record)
+        page["lookup"] = details.lookup_patterns(observatory, record, users["rmaps"])
     if wanted != "html":
         return exports.json_page(_json_form(page))
     branch = "mappings" if is_mapping else "references"
