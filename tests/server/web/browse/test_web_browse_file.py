@@ -72,7 +72,7 @@ def test_an_rmap_draws_its_useafter_history(server: Server) -> None:
     page = server.get(f"/browse/{rmap}").text
     chart = element(page, "useafter_chart")
     assert chart.lstrip().startswith("<svg") and 'role="img"' in chart
-    marks = re.findall(r'<a href="/browse/([^"]+)"><circle[^>]*><title>([^<]+)</title>', chart)
+    marks = re.findall(r'<a href="/browse/([^"]+)"><rect[^>]*><title>([^<]+)</title>', chart)
     assert marks and all(tip.startswith(name) and "useafter" in tip for name, tip in marks)
     rules = table(page, "rmap_rules")
     assert len(rules) > 1 and {name for name, _tip in marks} <= set(

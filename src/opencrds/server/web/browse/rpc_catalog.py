@@ -4,6 +4,8 @@ name, parameters from the signature, and documentation."""
 from __future__ import annotations
 
 import inspect
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,15 +63,23 @@ class MethodDoc:
     def call(self) -> str:
         return f"{self.name}({', '.join(p.name for p in self.parameters)})"
 
-    @property
-    def example(self) -> str:
-        """A params array to start from: one placeholder per required parameter."""
-        return "[" + ", ".join(f'"{p.name}"' for p in self.parameters if p.required) + "]"
+    def example(self, values: dict[str, Any]) -> str:
+        """A params array to start from: each required parameter's value from ``values`` (by
+        name; a placeholder string if absent)."""
+        return json.dumps([values.get(p.name, p.name) for p in self.parameters if p.required])
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "doc": self.doc, "parameters": [
             {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
             for p in self.parameters]}
+
+
+def example_values(observatory: str, context: str) -> dict[str, Any]:
+    """Values for the try-it forms' parameters, by parameter name."""
+    return {"observatory": observatory, "context": context, "filename": context,
+            "header": {}, "headers": {}, "dataset_ids": [], "glob_pattern": "*.pmap",
+            "date": f"{observatory}-2020-01-01T00:00:00", "calver": "1.0.0",
+            "instrument": "", "pipeline_name": "", "key": "", "since_id": 0}
 
 
 def methods() -> list[MethodDoc]:
@@ -82,9 +92,20 @@ def methods() -> list[MethodDoc]:
     for name in sorted(METHODS):
         method = METHODS[name]
         parameters = tuple(
-            Parameter(p.name, type_name(method.hints.get(p.name, Any)),
+            Parameter(p.name, _plain_type(type_name(method.hints.get(p.name, Any))),
                       "" if p.default is inspect.Parameter.empty else repr(p.default))
             for p in method.signature.parameters.values())
         doc = inspect.getdoc(method.function) or _SUMMARIES.get(name, "")
         found.append(MethodDoc(name, parameters, doc))
     return found
+
+
+_ANNOTATED = re.compile(r"Annotated\[([^\[\],]+), [^\[\]]*\]")
+
+
+def _plain_type(text: str) -> str:
+    """A type as readers write it: ``Annotated[str, MaxLength(64)]`` is ``str``."""
+    previous = ""
+    while previous != text:
+        previous, text = text, _ANNOTATED.sub(r"\1", text)
+    return text.replace("NoneType", "None")

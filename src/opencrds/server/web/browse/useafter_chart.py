@@ -76,7 +76,7 @@ def useafter_picture(rmap_name: str, rows: list[Row]) -> Picture:
         chart.text(_LABEL_WIDTH - 8, y + 4, _label(row.match), class_="row-label", anchor="end")
         chart.line(_LABEL_WIDTH, y, _LABEL_WIDTH + _PLOT_WIDTH, y, class_="row-line")
         for when, value in marks:
-            chart.circle(scale.x(when), y, 4, class_="mark",
+            chart.rect(scale.x(when) - 1, y - 5, 2, 10, class_="mark",
                          tip=f"{value} — useafter {when:%Y-%m-%d %H:%M:%S}",
                          href=f"/browse/{value}" if "," not in value else None)
     return Picture(chart.render(), len(shown), len(dated))

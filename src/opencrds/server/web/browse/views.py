@@ -181,5 +181,8 @@ def json_browse(request: HttpRequest) -> HttpResponse:
     found = rpc_catalog.methods()
     if exports.requested_format(request) == "json":
         return exports.json_page([m.as_json() for m in found])
-    return render(request, "web/browse/json_browse.html",
-                  {"methods": found, "observatory": queries.server_observatory()})
+    observatory = queries.server_observatory()
+    values = rpc_catalog.example_values(
+        observatory, queries.default_contexts(observatory).get("operational", ""))
+    return render(request, "web/browse/json_browse.html", {
+        "methods": [(m, m.example(values)) for m in found], "observatory": observatory})
