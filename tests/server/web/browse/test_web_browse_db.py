@@ -92,3 +92,14 @@ def test_dates_filter_delivery_dates(hst_server: Server) -> None:
     page = hst_server.get("/browse_db/?start_date=2999-01-01&page=x").text
     assert "Showing 0 to 0 of 0 files." in element(page, "browse_count")
     assert "No file matches these filters." in page
+
+
+def test_globs_match_as_fnmatch_does(hst_server: Server) -> None:
+    from opencrds.server.web.browse.database import search
+
+    names = [n.lower() for n in FileRecord.objects.filter(observatory="hst")
+             .values_list("name", flat=True)]
+    for pattern in ("hst_acs_dark*", "*0363*", "hst_acs_dark?ile*", "hst_[!a]*_00?1.rmap",
+                    "*a*b*", "[x", "HST_ACS_*.IMAP", "hst_[a-c]os_*"):
+        expected = sum(1 for name in names if fnmatch(name, pattern.lower()))
+        assert search("hst", {"filename": pattern}).count() == expected, pattern

@@ -109,12 +109,28 @@ def search(observatory: str, filters: dict[str, Any]) -> QuerySet:
     return query.order_by("-delivery_date", "name")
 
 
+_WILDCARD = re.compile(r"\*|\?|\[!?\]?[^\]]*\]")
+
+
 def _glob(pattern: str) -> Q:
-    """A name glob as a database filter: plain text is a substring, ``*``/``?``/``[]`` a regex
-    (written for both SQLite's and PostgreSQL's regex dialects)."""
-    if not any(char in pattern for char in "*?["):
+    """A name glob as a database filter: plain text is a substring; otherwise LIKE filters on
+    the glob's literal parts (cheap, they narrow the rows), then, unless those are exact
+    (``prefix*``, ``*suffix``), a regex written for both SQLite's and PostgreSQL's dialects."""
+    if not _WILDCARD.search(pattern):
         return Q(name__icontains=pattern)
-    return Q(name__iregex=glob_regex(pattern))
+    literals = _WILDCARD.split(pattern)
+    narrow = Q()
+    if literals[0]:
+        narrow &= Q(name__istartswith=literals[0])
+    if literals[-1] and len(literals) > 1:
+        narrow &= Q(name__iendswith=literals[-1])
+    for middle in literals[1:-1]:
+        if middle:
+            narrow &= Q(name__icontains=middle)
+    if pattern.count("*") == 1 and not any(c in pattern for c in "?[") and (
+            pattern.startswith("*") or pattern.endswith("*")):
+        return narrow  # exact: one star at an end
+    return narrow & Q(name__iregex=glob_regex(pattern))
 
 
 def glob_regex(pattern: str) -> str:
