@@ -4,8 +4,11 @@ the JSON-RPC browser."""
 
 def warm(observatory: str) -> None:
     """Compute once, before serving, what the first browse pages of a process would: the
-    mission's certify definitions and the indexes of which pmaps and imaps name which
-    mappings (for a server's start-up, after the operational context is loaded)."""
+    mission's certify definitions, the indexes of which pmaps and imaps name which mappings,
+    and the FITS reader's import (for a server's start-up, after the operational context is
+    loaded)."""
+    import astropy.io.fits  # noqa: F401  (about a second to import)
+
     from opencrds.observatories.definitions import DefinitionError
 
     from ...certify_definitions import mission_definition
