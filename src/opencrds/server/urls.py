@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_file
 
+from opencrds.server.web.browse.views import json_browse
+
 
 def _static(request, path: str):  # noqa: ANN001, ANN202
     """What WhiteNoise did not serve from ``STATIC_ROOT``: 404 for a missing file, 400 for a
@@ -16,6 +18,7 @@ def _static(request, path: str):  # noqa: ANN001, ANN202
 urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^static/(?P<path>.+)$", _static),
+    path("json/browse/", json_browse, name="json-browse"),  # before json/<anything> (rpc)
     path("", include("opencrds.server.rpc.urls")),
     path("", include("opencrds.server.accounts.urls")),
     path("", include("opencrds.server.submissions.urls")),
