@@ -22,7 +22,6 @@ from typing import Any
 
 from opencrds.io.filediff import diff_files, file_kind
 from opencrds.rules.diff import logical_diffs
-from opencrds.rules.diff_analysis import mapping_pairs
 from opencrds.rules.errors import CrdsError
 from opencrds.rules.naming import is_mapping
 from opencrds.rules.parser import ParsedMapping, SelectorCall, parse_mapping_text
@@ -31,16 +30,27 @@ from ...catalog.filestore import get_file_store, is_safe_name
 from ...catalog.models import FileRecord
 
 #: Logical-difference rows rendered on one page (all pairs together).
-MAX_ROWS = 1500
+MAX_ROWS = 600
 #: Text-diff lines rendered on one page (all pairs together).
-MAX_TEXT_LINES = 4000
+MAX_TEXT_LINES = 2000
 #: Bytes of a text reference (ASDF, JSON, YAML) compared.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
 _PARSED: dict[tuple[str, str], ParsedMapping] = {}
 _PARSED_LIMIT = 600
+#: Differences computed, by (observatory, file1, file2): the files never change once named.
+_DONE: dict[tuple[str, str, str], Difference] = {}
+_DONE_LIMIT = 24
 _LOCK = threading.Lock()
+_MAPPING_ENDS = (".pmap", ".imap", ".rmap")
 _FILE_WORD = re.compile(r"'?([A-Za-z0-9_.\-]+\.(?:fits|asdf|json|yaml|yml|pmap|imap|rmap|"
                         r"r\dh|c\dh|txt|csv))'?$", re.IGNORECASE)
+
+
+def _is_pair(element: Any) -> bool:
+    """A (old, new) pair of mapping names in a difference tuple (cheap test)."""
+    return (type(element) is tuple and len(element) == 2 and type(element[0]) is str
+            and element[0].endswith(_MAPPING_ENDS) and type(element[1]) is str
+            and element[1].endswith(_MAPPING_ENDS))
 
 
 class DifferenceError(ValueError):
@@ -221,7 +231,7 @@ def mapping_difference(observatory: str, file1: str, file2: str) -> Difference:
     top = (file1, file2)
     pairs[top] = PairDiff(file1, file2, 0)
     for diff in diffs:
-        chain = mapping_pairs(diff)
+        chain = [e for e in diff[:-1] if _is_pair(e)]
         for level, pair in enumerate(chain):
             pair = (os.path.basename(pair[0]), os.path.basename(pair[1]))
             if pair not in pairs:
@@ -310,8 +320,20 @@ def reference_difference(observatory: str, file1: str, file2: str) -> Difference
 
 def difference(observatory: str, first: str, second: str) -> Difference:
     """The difference of two catalogued files; :class:`DifferenceError` for unknown names or
-    a mapping compared with a reference."""
+    a mapping compared with a reference. Kept for the process (the last few asked for)."""
     file1, file2 = check_name(observatory, first), check_name(observatory, second)
+    key = (observatory, file1, file2)
+    found = _DONE.get(key)
+    if found is None:
+        found = _difference(observatory, file1, file2)
+        with _LOCK:
+            if len(_DONE) >= _DONE_LIMIT:
+                _DONE.pop(next(iter(_DONE)))
+            _DONE[key] = found
+    return found
+
+
+def _difference(observatory: str, file1: str, file2: str) -> Difference:
     if is_mapping(file1) and is_mapping(file2):
         return mapping_difference(observatory, file1, file2)
     if is_mapping(file1) or is_mapping(file2):
