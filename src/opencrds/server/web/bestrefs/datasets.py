@@ -39,21 +39,29 @@ def upload_header(upload: UploadedFile) -> tuple[str, dict[str, str]]:
     """``(file name, header)`` of an uploaded dataset file; :class:`DatasetError` naming the
     file when it is not a FITS, GEIS, ASDF, JSON or YAML file with a readable header."""
     name = display_name(upload)
+    suffix = _suffix(name)[-40:]
+    spooled = getattr(upload, "temporary_file_path", None)
+    if spooled is not None and spooled().endswith(suffix):  # big uploads: read in place
+        return name, _read(spooled(), name, os.path.dirname(spooled()))
     with tempfile.TemporaryDirectory(prefix="opencrds-bestrefs-") as folder:
-        path = os.path.join(folder, "dataset" + _suffix(name)[-40:])
+        path = os.path.join(folder, "dataset" + suffix)
         with open(path, "wb") as stream:
             for chunk in upload.chunks():
                 stream.write(chunk)
-        try:
-            header = read_header(path)
-        except HeaderError as exc:
-            problem = (exc.problem or str(exc)).replace(path, name).replace(folder, "")
-            what = f"{exc.kind} header" if exc.kind else "header"
-            raise DatasetError(f"Cannot read the {what} of '{name}': {problem}. Upload a "
-                               "FITS, ASDF or JSON dataset file.") from None
+        return name, _read(path, name, folder)
+
+
+def _read(path: str, name: str, folder: str) -> dict[str, str]:
+    try:
+        header = read_header(path)
+    except HeaderError as exc:
+        problem = (exc.problem or str(exc)).replace(path, name).replace(folder, "")
+        what = f"{exc.kind} header" if exc.kind else "header"
+        raise DatasetError(f"Cannot read the {what} of '{name}': {problem}. Upload a "
+                           "FITS, ASDF or JSON dataset file.") from None
     if not isinstance(header, dict) or len(header) <= 1:
         raise DatasetError(f"'{name}' holds no header keywords")
-    return name, header
+    return header
 
 
 def parse_ids(text: str) -> list[str]:
