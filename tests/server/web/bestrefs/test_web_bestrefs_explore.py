@@ -39,7 +39,8 @@ def test_phase_two_and_references(server: Server) -> None:
     client = Client()
     instrument = INSTRUMENT[server.observatory]
     query = {"pmap_mode": "pmap_operational", "instrument": instrument}
-    client.get("/bestrefs_explore/", query)  # cold: loads and harvests the rules once
+    with timed(f"GET /bestrefs_explore/?instrument={instrument} (first view)"):
+        client.get("/bestrefs_explore/", query)  # cold: loads and harvests the rules once
     with timed(f"GET /bestrefs_explore/?instrument={instrument}"):
         response = client.get("/bestrefs_explore/", query)
     page = soup(response)

@@ -101,7 +101,9 @@ def answer(value: Any) -> Answer:
     if isinstance(value, dict):
         files = tuple(str(v) for v in value.values() if isinstance(v, str))
         return Answer(", ".join(f"{k}: {v}" for k, v in value.items()), "ok", files)
-    return Answer(str(value), "ok")
+    # CRDS's mixed-tie defect can leak a selector into a result: the RPC refuses it, so do we
+    return Answer(f"NOT FOUND ambiguous rules: equal-weight matches select {value!r}",
+                  "notfound")
 
 
 def load_context(name: str) -> PipelineContext:
