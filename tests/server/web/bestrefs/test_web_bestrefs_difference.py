@@ -69,7 +69,7 @@ def test_far_apart_contexts_stay_bounded(hst_server: Server) -> None:
         response = client.get("/difference/", query)
     page = soup(response)
     rows = page.select("table.logical-diff-table tbody tr")
-    assert 0 < len(rows) <= 600
+    assert 0 < len(rows) <= 500
     assert page.select("p.cut a[href^='/difference/?file1=']")
     assert int(page.find(id="difference_summary").get_text().split()[0]) > 9000
 

@@ -30,9 +30,9 @@ from ...catalog.filestore import get_file_store, is_safe_name
 from ...catalog.models import FileRecord
 
 #: Logical-difference rows rendered on one page (all pairs together).
-MAX_ROWS = 600
+MAX_ROWS = 500
 #: Text-diff lines rendered on one page (all pairs together).
-MAX_TEXT_LINES = 2000
+MAX_TEXT_LINES = 1500
 #: Bytes of a text reference (ASDF, JSON, YAML) compared.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
 _PARSED: dict[tuple[str, str], ParsedMapping] = {}
@@ -100,6 +100,7 @@ class Difference:
     text: list[tuple[str, str]] = field(default_factory=list)
     identical: bool = False
     note: str = ""
+    html: str | None = None  # the page body, once rendered
 
     @property
     def total(self) -> int:

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -168,8 +170,12 @@ def difference(request: HttpRequest) -> HttpResponse:
     observatory = _observatory()
     page: dict[str, Any] = {"file1": names[0], "file2": names[1], "observatory": observatory}
     try:
-        page["difference"] = compute_difference(observatory, *names)
+        found = compute_difference(observatory, *names)
     except DifferenceError as exc:
         page["error_message"] = str(exc)
         return render(request, "web/bestrefs/difference.html", page, status=404)
+    if found.html is None:  # rendered once: the difference of two names never changes
+        found.html = mark_safe(render_to_string(  # noqa: S308 - our template's output
+            "web/bestrefs/_difference_body.html", {"difference": found}))
+    page["body"] = found.html
     return render(request, "web/bestrefs/difference.html", page)
