@@ -24,6 +24,5 @@ urlpatterns = [
     path("submit_confirm_pipeline/", views.submit_confirm, name="submit-confirm-pipeline"),
 ]
 
-urlpatterns += [
-    path("difference/", views.difference_files, name="difference-files"),
-]
+# /difference/ is routed by the web app (opencrds.server.web.bestrefs.urls): a GET naming two
+# files is the public difference page; the form and its POST are views.difference_files.
