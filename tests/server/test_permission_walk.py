@@ -23,7 +23,11 @@ FORM_URLS = ["/batch_submit_references/", "/submission_form/redcat_submit/",
 NO_LOCK_NEEDED = ("/certify/", "/difference/")  # they change nothing
 OPERATOR_URLS = ["/set_default_context/", "/mark_bad/"]
 JSON_URLS = ["/upload/list/", "/upload/chunked/", "/upload/new/", "/jpoll/open_channel"]
-PUBLIC_URLS = ["/", "/login/", "/lock_status/alice/", "/submission_form/redcat_description.yml"]
+PUBLIC_URLS = ["/", "/login/", "/lock_status/alice/", "/submission_form/redcat_description.yml",
+               "/old_results/"]
+#: Pages for any logged-in user (anonymous users are sent to log in).
+LOGIN_URLS = ["/delivery_status/", "/submission_history/",
+              "/submission_history/?instrument=niriss&status=ready"]
 ROLES = ["anonymous", "other_submitter", "submitter", "operator", "admin"]
 PASSWORD = "a long enough password 1234"
 
@@ -103,6 +107,20 @@ def test_public_urls_open_to_everyone(site: dict[str, Any], role: str) -> None:
     assert client.get(f"/display_result/{submission.pk}").status_code == 200
     assert client.get(f"/monitor/{submission.pk}/").status_code == 200
     assert client.get(f"/display_result/{uuid.uuid4()}").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_login_pages(site: dict[str, Any], role: str) -> None:
+    """Delivery status and submission history (with a submission's detail): any logged-in
+    user; anonymous users are sent to log in."""
+    client = client_as(role, site)
+    submission = ready_submission(site["submitter"])
+    for url in [*LOGIN_URLS, f"/submission_history/{submission.pk}/"]:
+        page = client.get(url)
+        if role == "anonymous":
+            assert page.status_code == 302 and page["Location"].startswith("/login/"), url
+        else:
+            assert page.status_code == 200, (role, url)
 
 
 @pytest.mark.parametrize("role", ROLES)
