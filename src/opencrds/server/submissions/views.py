@@ -248,7 +248,9 @@ def _result_context(request: HttpRequest, submission: Submission) -> dict[str, A
                and (submission.user_id == user.pk or roles.is_operator(user)))
     messages: list[JpollMessage] = []
     if submission.status == Submission.Status.STARTED and submission.channel_id:
-        messages = list(JpollMessage.objects.filter(channel_id=submission.channel_id))
+        # without its 'done' (the page follows from the last line shown, and reloads on 'done')
+        messages = list(JpollMessage.objects.filter(channel_id=submission.channel_id)
+                        .exclude(type="done"))
     delivery = getattr(submission, "delivery", None) if submission.is_final else None
     return {"title": f"Submission {submission.id}", "submission": submission,
             "result": result, "may_act": may_act,

@@ -124,3 +124,19 @@ def test_new_pages_need_a_login_and_old_results_is_public(delivery_area: Path,
                      answer.content.decode())
     assert client.get("/submission_history/00000000-0000-0000-0000-000000000000/"
                       ).status_code == 404
+
+
+def test_the_picker_menu_wins_over_its_text_box(delivery_area: Path) -> None:
+    from opencrds.server.submissions.forms import ContextForm
+
+    def derived(**data: str) -> str:
+        form = ContextForm(data, observatory="jwst")
+        assert form.is_valid(), form.errors
+        return form.derive_from()
+
+    assert derived(pmap_mode="pmap_menu", pmap_menu="jwst_0540.pmap",
+                   pmap_text="jwst_0541.pmap") == "jwst_0540.pmap"
+    # crds submit: pmap_text with pmap_name, or pmap_edit
+    assert derived(pmap_mode="pmap_text", pmap_text="jwst_0539.pmap",
+                   pmap_name="jwst_0539.pmap") == "jwst_0539.pmap"
+    assert derived(pmap_mode="pmap_edit", pmap_name="jwst_0539.pmap") == "jwst_0541.pmap"
