@@ -101,7 +101,7 @@ def test_a_delivery_in_the_browser_shows_everywhere(delivery_area: Path,
     submission = Submission.objects.get(pk=found.group(1))
     assert f'id="progress_log" class="log" aria-live="polite" data-channel=' \
            f'"{submission.channel_id}"' in started
-    assert 'id="submission_status" class="status-started">started<' in started
+    assert 'class="status-started" id="submission_status">started<' in started
 
     page = client.get(f"/display_result/{submission.pk}").content.decode()
     assert 'data-channel="' in page and '<meta http-equiv="refresh"' in page  # processing
@@ -110,7 +110,7 @@ def test_a_delivery_in_the_browser_shows_everywhere(delivery_area: Path,
     assert submission.status == "ready", submission.result
 
     page = client.get(f"/display_result/{submission.pk}").content.decode()
-    assert 'id="submission_status" class="status-ready">ready<' in page
+    assert 'class="status-ready" id="submission_status">ready<' in page
     for marker in ('id="confirm_button"', 'id="cancel_button"', 'id="lock_lost"',
                    "LOCK LOST... Log back in to cancel or force delivery.",
                    'id="generated_mappings"', "Logical Diff ('jwst_miri_ipc_",
@@ -125,7 +125,7 @@ def test_a_delivery_in_the_browser_shows_everywhere(delivery_area: Path,
     confirmed = client.post("/submit_confirm/", {
         "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
         "results_id": str(submission.pk), "button": "confirm"}).content.decode()
-    assert 'id="submission_status" class="status-confirmed">confirmed<' in confirmed
+    assert 'class="status-confirmed" id="submission_status">confirmed<' in confirmed
     assert 'id="confirm_button"' not in confirmed
     submission.refresh_from_db()
     catalog = submission.delivery.catalog_name
