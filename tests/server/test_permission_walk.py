@@ -24,7 +24,11 @@ NO_LOCK_NEEDED = ("/certify/", "/difference/")  # they change nothing
 OPERATOR_URLS = ["/set_default_context/", "/mark_bad/"]
 JSON_URLS = ["/upload/list/", "/upload/chunked/", "/upload/new/", "/jpoll/open_channel"]
 PUBLIC_URLS = ["/", "/login/", "/lock_status/alice/", "/submission_form/redcat_description.yml",
-               "/difference/?file1=jwst_0540.pmap&file2=jwst_0541.pmap"]  # the form needs login
+               "/difference/?file1=jwst_0540.pmap&file2=jwst_0541.pmap",  # the form needs login
+               "/old_results/"]
+#: Pages for any logged-in user (anonymous users are sent to log in).
+LOGIN_URLS = ["/delivery_status/", "/submission_history/",
+              "/submission_history/?instrument=niriss&status=ready"]
 ROLES = ["anonymous", "other_submitter", "submitter", "operator", "admin"]
 PASSWORD = "a long enough password 1234"
 
@@ -104,6 +108,20 @@ def test_public_urls_open_to_everyone(site: dict[str, Any], role: str) -> None:
     assert client.get(f"/display_result/{submission.pk}").status_code == 200
     assert client.get(f"/monitor/{submission.pk}/").status_code == 200
     assert client.get(f"/display_result/{uuid.uuid4()}").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_login_pages(site: dict[str, Any], role: str) -> None:
+    """Delivery status and submission history (with a submission's detail): any logged-in
+    user; anonymous users are sent to log in."""
+    client = client_as(role, site)
+    submission = ready_submission(site["submitter"])
+    for url in [*LOGIN_URLS, f"/submission_history/{submission.pk}/"]:
+        page = client.get(url)
+        if role == "anonymous":
+            assert page.status_code == 302 and page["Location"].startswith("/login/"), url
+        else:
+            assert page.status_code == 200, (role, url)
 
 
 @pytest.mark.parametrize("role", ROLES)

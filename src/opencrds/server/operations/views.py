@@ -18,6 +18,7 @@ from opencrds.rules.errors import CrdsError
 
 from ..accounts.roles import operator_required
 from ..catalog import queries, services
+from ..web.picker import ContextPicker, PickerError
 from .forms import MarkBadForm, SetContextForm, form_errors
 
 
@@ -46,9 +47,19 @@ def set_default_context(request: HttpRequest) -> HttpResponse:
     current = _current_values(observatory)
     choices = queries.pipeline_contexts(observatory)
     error = success = ""
+    picker = ContextPicker.from_data(observatory, request.POST if request.method == "POST"
+                                     else None, default_mode="pmap_edit", legend="Set To")
     if request.method == "POST":
-        form = SetContextForm(request.POST, contexts=choices)
-        if not form.is_valid():
+        data = request.POST.copy()
+        if not data.get("context") and data.get("pmap_mode"):  # the page's context picker
+            try:
+                data["context"] = picker.context()
+            except PickerError as exc:
+                error = str(exc)
+        form = SetContextForm(data, contexts=choices)
+        if error:
+            pass
+        elif not form.is_valid():
             error = form_errors(form)
         else:
             try:
@@ -62,7 +73,7 @@ def set_default_context(request: HttpRequest) -> HttpResponse:
         form = SetContextForm(contexts=choices, initial={"context": current["edit"]})
     return render(request, "operations/set_default_context.html", {
         "form": form, "observatory": observatory, "error_message": error,
-        "success_message": success, **current})
+        "success_message": success, "picker": picker, **current})
 
 
 def _set_context(observatory: str, data: dict[str, Any], user: str) -> str:

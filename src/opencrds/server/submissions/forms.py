@@ -58,8 +58,10 @@ class ContextForm(forms.Form):
             name = contexts.get("edit", "")
         elif mode in ("pmap_latest", "pmap_operational"):
             name = contexts.get("operational", "")
+        elif mode == "pmap_menu":  # the page's picker sends its text box too: the menu wins
+            name = data.get("pmap_menu") or data.get("pmap_name") or ""
         else:
-            name = data.get("pmap_text") or data.get("pmap_menu") or data.get("pmap_name") or ""
+            name = data.get("pmap_text") or data.get("pmap_name") or data.get("pmap_menu") or ""
         name = name.strip()
         if not name.endswith(".pmap") or not FileRecord.objects.filter(
                 observatory=self.observatory, name=name, type=FileRecord.Kind.MAPPING).exists():

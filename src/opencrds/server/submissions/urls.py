@@ -1,4 +1,5 @@
-"""Submission URLs: upload area, jpoll channels, submission forms, review and confirm."""
+"""Submission URLs: upload area, jpoll channels, submission forms, review and confirm,
+delivery status, submission history and old results."""
 
 from django.urls import include, path
 
@@ -6,4 +7,5 @@ urlpatterns = [
     path("", include("opencrds.server.submissions.uploads.urls")),
     path("", include("opencrds.server.submissions.jpoll.urls")),
     path("", include("opencrds.server.submissions.forms_urls")),
+    path("", include("opencrds.server.submissions.pages_urls")),
 ]

@@ -29,7 +29,9 @@ from opencrds.rules.errors import CrdsError
 from ..accounts import locks, roles, served
 from ..catalog import queries
 from ..catalog.models import FileRecord
-from . import forms, redcat, services
+from ..web.picker import ContextPicker
+from . import forms, redcat, review, services
+from .jpoll.views import SESSION_KEY
 from .models import JpollMessage, Submission
 from .processing import enqueue
 from .uploads import area
@@ -98,16 +100,64 @@ def _fields(kind: str, form: Any) -> dict[str, Any]:
     return fields
 
 
+#: kind -> (what the page is for, the submit button's text, the context picker's legend)
+PAGES: dict[str, tuple[str, str, str]] = {
+    Kind.BATCH: ("Deliver new references: they are certified, renamed, and inserted into new rules "
+                 "(rmaps, imaps and a pmap) derived from the chosen context.",
+                 "Submit References", "Derive From Context"),
+    Kind.REDCAT: ("Deliver new references with the ReDCaT delivery record: the answers are kept with "
+                  "the submission, then the files go through batch submission.",
+                  "Submit References", "Derive From Context"),
+    Kind.REFERENCES: ("Deliver references without touching the rules: they are certified, "
+                      "catalogued and archived until some rmap uses them.",
+                      "Submit Files", "Comparison Context"),
+    Kind.MAPPINGS: ("Deliver hand-edited mappings (mostly rmaps). With Generate Contexts, new imaps "
+                    "and a pmap are derived from the chosen context.",
+                    "Submit Files", "Derive From Context"),
+    Kind.ADD: ("Insert references already in CRDS into new rules derived from the chosen context.",
+               "Add References", "Derive From Context"),
+    Kind.DELETE: ("Remove references from new rules derived from the chosen context; the files "
+                  "stay in CRDS and in older contexts.", "Submit References",
+                  "Derive From Context"),
+    Kind.CERTIFY: ("Check uploaded files as a delivery would, comparing tables with the references "
+                   "they would replace in the comparison context. Nothing is changed.",
+                   "Certify Files", "Comparison Context"),
+}
+#: Form fields the page does not show as fields: the picker's, and hidden ones.
+PICKER_FIELDS = ("pmap_mode", "pmap_name", "pmap_text", "pmap_menu", "jpoll_key")
+#: The names CRDS gives the file list of the add and delete forms.
+NAMES_FIELD = {Kind.ADD: ("added_files", "Added Files"),
+               Kind.DELETE: ("deleted_files", "Deleted Files")}
+
+
+def _form_page(request: HttpRequest, kind: str, form: Any, observatory: str,
+               needs_files: bool) -> HttpResponse:
+    """The GET page of a submission form: its fields, the context picker and, when the kind
+    takes files, the upload manager."""
+    title = FORMS[kind][1]
+    intro, button, legend = PAGES.get(kind, ("", "Submit", "Context"))
+    hidden = set(PICKER_FIELDS) | {"names"}
+    if kind != Kind.REDCAT:
+        hidden.add("instrument")  # the lock's instrument; the ReDCaT form asks for it
+    context: dict[str, Any] = {
+        "title": title, "form": form, "kind": kind, "needs_files": needs_files,
+        "intro": intro, "submit_label": button,
+        "fields": [form[name] for name in form.fields if name not in hidden],
+        "picker": ContextPicker.from_data(observatory, request.GET, default_mode="pmap_edit",
+                                          legend=legend),
+        "names_field": NAMES_FIELD.get(kind)}
+    if needs_files:
+        context["uploads"] = area.list_uploads(request.user)
+    return render(request, "submissions/form.html", context)
+
+
 def _start(request: HttpRequest, kind: str) -> HttpResponse:
     """GET: the form. POST: start the submission of ``kind``."""
     observatory = _observatory()
     form_class, title, needs_files = FORMS[kind]
     form = _make_form(kind, request, observatory)
-    context = {"title": title, "form": form, "kind": kind, "needs_files": needs_files}
     if request.method == "GET":
-        if needs_files:
-            context["uploads"] = area.list_uploads(request.user)
-        return render(request, "submissions/form.html", context)
+        return _form_page(request, kind, form, observatory, needs_files)
     lock = locks.current_lock(request.user)
     instrument = lock.instrument if lock else ""
     if kind not in (Kind.CERTIFY,):
@@ -123,7 +173,9 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
         fields = _fields(kind, form)
     except forms.forms.ValidationError as exc:
         return error_page(request, " ".join(exc.messages), title=title)
-    fields.setdefault("channel", request.session.get("jpoll_key"))
+    # a channel opened for this form (crds opens one, then posts without its key); used once
+    session_key = request.session.pop(SESSION_KEY, None)
+    fields.setdefault("channel", session_key)
     fields["base_url"] = _base_url(request)
     fields["instrument"] = instrument
     files = []
@@ -141,12 +193,18 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
         return error_page(request, str(exc), title=title)
     finally:
         if incoming is not None:
-            import shutil
-
             shutil.rmtree(incoming, ignore_errors=True)
     enqueue(submission)
+    return _started(request, title, submission)
+
+
+
+
+def _started(request: HttpRequest, title: str, submission: Submission) -> HttpResponse:
+    """The page a posted form answers: links to the result, and the live progress."""
     return render(request, "submissions/started.html",
-                  {"title": title, "submission": submission}, status=200)
+                  {"title": title, "submission": submission,
+                   "result_url": f"/display_result/{submission.id}"}, status=200)
 
 
 def _submission_view(kind: str) -> Callable[[HttpRequest], HttpResponse]:
@@ -185,11 +243,23 @@ def _submission(result_id: str) -> Submission:
 
 def _result_context(request: HttpRequest, submission: Submission) -> dict[str, Any]:
     user = request.user
+    result = submission.result or {}
     may_act = (user.is_authenticated and submission.status == Submission.Status.READY
                and (submission.user_id == user.pk or roles.is_operator(user)))
+    messages: list[JpollMessage] = []
+    if submission.status == Submission.Status.STARTED and submission.channel_id:
+        # without its 'done' (the page follows from the last line shown, and reloads on 'done')
+        messages = list(JpollMessage.objects.filter(channel_id=submission.channel_id)
+                        .exclude(type="done"))
+    delivery = getattr(submission, "delivery", None) if submission.is_final else None
     return {"title": f"Submission {submission.id}", "submission": submission,
-            "result": submission.result or {}, "may_act": may_act,
-            "may_force": may_act and roles.is_operator(user) and submission.user_id != user.pk}
+            "result": result, "may_act": may_act,
+            "may_force": may_act and roles.is_operator(user) and submission.user_id != user.pk,
+            "certify": review.certify_entries(result.get("files") or []),
+            "diffs": review.diff_entries(result.get("diffs") or []),
+            "redcat": review.redcat_rows(submission.parameters.get("redcat") or {}),
+            "messages": messages, "last_id": messages[-1].pk if messages else 0,
+            "delivery": delivery}
 
 
 @ensure_csrf_cookie
@@ -207,11 +277,11 @@ authenticated_result = roles.login_required_page(display_result)
 def monitor(request: HttpRequest, result_id: str) -> HttpResponse:
     """The progress messages of a submission, as they were streamed."""
     submission = _submission(result_id)
-    messages = (JpollMessage.objects.filter(channel_id=submission.channel_id)
-                if submission.channel_id else JpollMessage.objects.none())
+    messages = list(JpollMessage.objects.filter(channel_id=submission.channel_id)
+                    if submission.channel_id else JpollMessage.objects.none())
     return render(request, "submissions/monitor.html",
                   {"title": f"Progress of {submission.id}", "submission": submission,
-                   "messages": messages})
+                   "messages": messages, "last_id": messages[-1].pk if messages else 0})
 
 
 @roles.login_required_page

@@ -15,9 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 
 from . import area
@@ -136,7 +137,8 @@ def _too_large(request: HttpRequest) -> UploadError | None:
 @login_required_json
 def upload(request: HttpRequest) -> HttpResponse:
     """``GET``: the user's uploads (and the CSRF cookie). ``POST``: store the files of field
-    ``files``, or one chunk of one file with ``Content-Range: bytes a-b/total``."""
+    ``files``, or one chunk of one file with ``Content-Range: bytes a-b/total``. A browser's
+    plain form (no scripts) sends ``next``: it is sent back there once the files are stored."""
     if request.method in ("GET", "HEAD"):
         return _json(request, {"files": [_described(u) for u in area.list_uploads(request.user)]})
     if request.method != "POST":
@@ -172,6 +174,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             answers.append(_described(stored))
         finally:
             item.close()
+    back = request.POST.get("next", "")
+    if status == 200 and content_range is None and back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return HttpResponseRedirect(back, status=303)  # the upload manager's form, no scripts
     return _json(request, {"files": answers}, status=status)
 
 
