@@ -1,12 +1,16 @@
-"""A small synthetic mission, ``demo``, so a fresh install serves something real at once.
+"""A small synthetic mission, ``example``, defined only by data (no code of its own).
 
-:func:`generate_demo_mission` writes, under a target directory laid out like a CRDS cache::
+It shows (and the tests check) that a mission of any name works from its definitions: the
+server imports it, certifies against its definitions and serves its rules. (``serve --demo``
+serves :mod:`.demo` instead, a JWST-shaped mission the real crds client accepts.)
 
-    mappings/demo/       demo_0001.pmap .. demo_0004.pmap, their imaps and rmaps
-    references/demo/     demo_<instr>_<type>_<NNNN>.fits (tiny, valid FITS made with astropy)
-    config/demo/         server_config (Python literal, like CRDS's), ref_cache_subdir_mode
-    definitions/demo/    the mission's definitions in our format (observatory.yaml, types, tpns)
-    samples/demo/        headers.json: dataset headers and the references they select
+:func:`generate_example_mission` writes, under a target directory laid out like a CRDS cache::
+
+    mappings/example/    example_0001.pmap .. example_0004.pmap, their imaps and rmaps
+    references/example/  example_<instr>_<type>_<NNNN>.fits (tiny, valid FITS made with astropy)
+    config/example/      server_config (Python literal, like CRDS's), ref_cache_subdir_mode
+    definitions/example/ the mission's definitions in our format (observatory.yaml, types, tpns)
+    samples/example/     headers.json: dataset headers and the references they select
 
 Three instruments, twelve types (Match + UseAfter, and two Match-only), four contexts: each
 context after the first changes one rmap, as a real delivery does. Everything is a pure
@@ -28,11 +32,11 @@ from ..rules.parser import SelectorCall
 from .definitions import ObservatoryDefinition, TypeDefinition, load_definitions, write_definitions
 from .generic import imap_text, pmap_text, rmap_text
 
-OBSERVATORY = "demo"
+OBSERVATORY = "example"
 DATE_KEYWORDS = ("DATE-OBS", "TIME-OBS")
-AUTHOR = "opencrds demo generator"
+AUTHOR = "opencrds example generator"
 
-#: Parameter values per instrument (every dataset keyword a demo rmap matches on).
+#: Parameter values per instrument (every dataset keyword an example rmap matches on).
 PARAMETERS: dict[str, dict[str, tuple[str, ...]]] = {
     "camera": {"DETECTOR": ("CAM1", "CAM2"), "FILTER": ("F100W", "F200W", "F300W"),
                "READPATT": ("FAST", "SLOW"), "EXPTYPE": ("CAM_IMAGE", "CAM_DARK")},
@@ -110,8 +114,8 @@ class SampleHeader:
 
 
 @dataclass(frozen=True)
-class DemoMission:
-    """What :func:`generate_demo_mission` wrote. ``history`` is oldest first:
+class ExampleMission:
+    """What :func:`generate_example_mission` wrote. ``history`` is oldest first:
     ``(date, pmap, description)``; ``server_config`` lists it newest first, like CRDS."""
 
     root: Path
@@ -150,8 +154,8 @@ class DemoMission:
 # ---- definitions ---------------------------------------------------------------------------
 
 
-def demo_definition() -> ObservatoryDefinition:
-    """The demo observatory's definitions (types, parameters and constraints)."""
+def example_definition() -> ObservatoryDefinition:
+    """The example observatory's definitions (types, parameters and constraints)."""
     types: dict[tuple[str, str], TypeDefinition] = {}
     texts: dict[str, str] = {}
     for kind in KINDS:
@@ -173,11 +177,12 @@ def demo_definition() -> ObservatoryDefinition:
                                   params[: len(kind.match)])
     types[("all", "all")] = TypeDefinition(
         instrument="all", filekind="all", suffix="all", filetype="all",
-        text_descr="Every demo instrument and type.", tpn="all_all.tpn", ld_tpn="all_all_ld.tpn")
-    texts["all_all.tpn"] = _tpn("every demo reference file", [
-        ("TELESCOP", ("DEMO",)), ("USEAFTER", ("&JWSTDATE",)), ("PEDIGREE", ("&JWSTPEDIGREE",)),
+        text_descr="Every example instrument and type.", tpn="all_all.tpn",
+        ld_tpn="all_all_ld.tpn")
+    texts["all_all.tpn"] = _tpn("every example reference file", [
+        ("TELESCOP", ("EXAMPLE",)), ("USEAFTER", ("&JWSTDATE",)), ("PEDIGREE", ("&JWSTPEDIGREE",)),
         ("DESCRIP", ()), ("AUTHOR", ())])
-    texts["all_all_ld.tpn"] = _tpn("every demo rmap (no common constraints)", [])
+    texts["all_all_ld.tpn"] = _tpn("every example rmap (no common constraints)", [])
     return ObservatoryDefinition(
         name=OBSERVATORY, instrument_key="INSTRUME", instruments=tuple(PARAMETERS),
         types=types, date_keywords=DATE_KEYWORDS, reference_extensions=(".fits",),
@@ -201,7 +206,7 @@ def _tpn(what: str, constraints: Iterable[tuple[str, tuple[str, ...]]]) -> str:
 
 
 class _Series:
-    """Serial numbers per file series (``demo_camera_dark`` .fits / .rmap, imaps, pmap)."""
+    """Serial numbers per file series (``example_camera_dark`` .fits / .rmap, imaps, pmap)."""
 
     def __init__(self) -> None:
         self.last: dict[tuple[str, str], int] = {}
@@ -284,7 +289,7 @@ def _rows(kind: _Kind) -> tuple[tuple[str, ...], ...]:
 
 
 def _build_rules(builder: _Builder) -> list[tuple[str, str, str]]:
-    generated = f"generated by opencrds demo mission (seed {builder.seed})"
+    generated = f"generated by opencrds example mission (seed {builder.seed})"
     for kind in KINDS:
         for index, row in enumerate(_rows(kind)):
             if not kind.use_after:
@@ -296,8 +301,8 @@ def _build_rules(builder: _Builder) -> list[tuple[str, str, str]]:
         builder.write_rmap(kind, generated)
     for instrument in PARAMETERS:
         builder.write_imap(instrument, generated)
-    first = builder.write_pmap(generated, "Initial demo rules.")
-    history = [(FIRST_CONTEXT_DATE, first, "Initial demo rules.")]
+    first = builder.write_pmap(generated, "Initial example rules.")
+    history = [(FIRST_CONTEXT_DATE, first, "Initial example rules.")]
     kinds = {(k.instrument, k.filekind): k for k in KINDS}
     for delivery in DELIVERIES:
         kind = kinds[(delivery.instrument, delivery.filekind)]
@@ -323,14 +328,14 @@ def _write_fits(path: Path, reference: _Reference, seed: int) -> None:
     kind = reference.kind
     rng = np.random.default_rng([seed, zlib.crc32(reference.name.encode())])
     header = fits.Header()
-    header["TELESCOP"] = ("DEMO", "synthetic opencrds demo mission")
+    header["TELESCOP"] = ("EXAMPLE", "synthetic opencrds example mission")
     header["INSTRUME"] = kind.instrument.upper()
     header["REFTYPE"] = (kind.filekind.upper(), "reference type")
     header["FILETYPE"] = kind.filekind.upper()
     header["USEAFTER"] = (reference.use_after.replace(" ", "T"), "use after this date")
     header["PEDIGREE"] = reference.pedigree
     values = ", ".join(f"{k}={v}" for k, v in zip(kind.match, reference.row, strict=True))
-    header["DESCRIP"] = f"Demo {kind.instrument} {kind.filekind} for {values}"
+    header["DESCRIP"] = f"Example {kind.instrument} {kind.filekind} for {values}"
     header["AUTHOR"] = AUTHOR
     for keyword, value in zip(kind.match, reference.row, strict=True):
         header[keyword] = value
@@ -399,12 +404,12 @@ def _samples(builder: _Builder, context: str) -> tuple[SampleHeader, ...]:
 # ---- entry point ---------------------------------------------------------------------------
 
 
-def generate_demo_mission(target_dir: str | Path, *, seed: int = 0) -> DemoMission:
-    """Write the demo mission under ``target_dir`` (created; files of the same names are
+def generate_example_mission(target_dir: str | Path, *, seed: int = 0) -> ExampleMission:
+    """Write the example mission under ``target_dir`` (created; files of the same names are
     overwritten) and describe it. The same ``seed`` always gives byte-identical files."""
     root = Path(target_dir)
     definitions_dir = root / "definitions" / OBSERVATORY
-    write_definitions(demo_definition(), definitions_dir)
+    write_definitions(example_definition(), definitions_dir)
     definition = load_definitions(definitions_dir)
     builder = _Builder(root, seed, definition)
     history = _build_rules(builder)
@@ -426,7 +431,7 @@ def generate_demo_mission(target_dir: str | Path, *, seed: int = 0) -> DemoMissi
     (config_dir / "server_config").write_text(pprint.pformat(config, width=100) + "\n",
                                               encoding="utf-8")
     (config_dir / "ref_cache_subdir_mode").write_text("flat\n", encoding="utf-8")
-    return DemoMission(
+    return ExampleMission(
         root=root, seed=seed, definition=definition, contexts=tuple(builder.contexts),
         operational_context=operational, history=tuple(history),
         mappings=tuple(sorted(builder.mappings)),
@@ -446,7 +451,7 @@ def _server_config(builder: _Builder, history: list[tuple[str, str, str]]) -> di
         "mappings": sorted(builder.mappings),
         "bad_files_list": [],
         "bad_files": "",
-        "status": "demo",
+        "status": "example",
         "connected": False,
         "seed": builder.seed,
     }
