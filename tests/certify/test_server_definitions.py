@@ -12,25 +12,25 @@ import pytest
 
 from opencrds.certify import certify_files
 from opencrds.observatories.definitions import DefinitionError
-from opencrds.observatories.demo import generate_demo_mission
+from opencrds.observatories.example_mission import generate_example_mission
 from opencrds.server.certify_definitions import certify_options, mission_definition
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    """A store holding the demo mission's definitions (as ``import_cache`` copies them)."""
-    mission = generate_demo_mission(tmp_path / "source")
+    """A store holding the example mission's definitions (as ``import_cache`` copies them)."""
+    mission = generate_example_mission(tmp_path / "source")
     root = tmp_path / "store"
-    shutil.copytree(mission.definitions_dir, root / "definitions" / "demo")
-    shutil.copytree(mission.mappings_dir, root / "mappings" / "demo")
-    shutil.copytree(mission.references_dir, root / "references" / "demo")
+    shutil.copytree(mission.definitions_dir, root / "definitions" / "example")
+    shutil.copytree(mission.mappings_dir, root / "mappings" / "example")
+    shutil.copytree(mission.references_dir, root / "references" / "example")
     return root
 
 
-def test_demo_definitions_come_with_the_mission(store: Path) -> None:
-    definition = mission_definition("demo", store)
-    assert definition.name == "demo"
-    assert definition.source == str(store / "definitions" / "demo")
+def test_example_definitions_come_with_the_mission(store: Path) -> None:
+    definition = mission_definition("example", store)
+    assert definition.name == "example"
+    assert definition.source == str(store / "definitions" / "example")
 
 
 def test_real_missions_use_the_shipped_definitions(tmp_path: Path) -> None:
@@ -39,22 +39,22 @@ def test_real_missions_use_the_shipped_definitions(tmp_path: Path) -> None:
         mission_definition("nosuch", tmp_path)
 
 
-def test_demo_reference_certified_against_its_definitions(store: Path,
+def test_example_reference_certified_against_its_definitions(store: Path,
                                                          monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
     monkeypatch.setenv("CRDS_PATH", str(store))
-    reference = sorted((store / "references" / "demo").glob("*.fits"))[0]
+    reference = sorted((store / "references" / "example").glob("*.fits"))[0]
     logging.getLogger("opencrds.certify").setLevel(logging.CRITICAL)
     try:
-        result = certify_files([str(reference)], certify_options("demo", store))
+        result = certify_files([str(reference)], certify_options("example", store))
     finally:
         logging.getLogger("opencrds.certify").setLevel(logging.NOTSET)
     assert result.files[0].errors == 0, result.files[0].messages
     from opencrds.observatories.generic import registered_definition
 
-    if registered_definition("demo") is not None:
-        return  # another test of this process registered demo's conventions from data
+    if registered_definition("example") is not None:
+        return  # another test of this process registered example's conventions from data
     shutil.rmtree(store / "definitions")
-    result = certify_files([str(reference)], certify_options("demo", store))
-    assert any("No observatory definitions for 'demo'" in m
+    result = certify_files([str(reference)], certify_options("example", store))
+    assert any("No observatory definitions for 'example'" in m
                for _, m in result.files[0].messages), result.files[0].messages

@@ -62,7 +62,7 @@ def _crds_or_skip():
 @pytest.fixture
 def restore_registry():
     """Put back the conventions of observatories a test registers from definitions."""
-    saved = {name: conventions_for(name) for name in ("tobs", "mini", "demo")}
+    saved = {name: conventions_for(name) for name in ("tobs", "mini", "example")}
     yield
     for name, conventions in saved.items():
         if conventions.name.lower() == name:

@@ -57,7 +57,7 @@ def django_ready(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture
 def catalog(django_ready: None, request: pytest.FixtureRequest) -> Iterator[None]:
     """A test's catalog changes, rolled back afterwards; an empty revision cache; the server
-    serves 'demo' (the test catalog may also hold the shared hst and jwst imports)."""
+    serves 'example' (the test catalog may also hold the shared hst and jwst imports)."""
     from django.db import transaction
 
     from opencrds.server.catalog.revision_cache import cache
@@ -68,7 +68,7 @@ def catalog(django_ready: None, request: pytest.FixtureRequest) -> Iterator[None
     cache.clear()
     _audit_start = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     if HAVE_PYTEST_DJANGO:
-        request.getfixturevalue("settings").OPENCRDS_OBSERVATORY = "demo"
+        request.getfixturevalue("settings").OPENCRDS_OBSERVATORY = "example"
         yield
     else:
         with transaction.atomic():
@@ -78,22 +78,22 @@ def catalog(django_ready: None, request: pytest.FixtureRequest) -> Iterator[None
 
 
 @pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from opencrds.observatories.demo import generate_demo_mission
+def example_source(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from opencrds.observatories.example_mission import generate_example_mission
 
-    return generate_demo_mission(tmp_path_factory.mktemp("demo-source"))
+    return generate_example_mission(tmp_path_factory.mktemp("example-source"))
 
 
 @pytest.fixture
-def demo(catalog: None, demo_source: Any) -> Any:
-    """The demo mission imported (inside the test's transaction)."""
+def example(catalog: None, example_source: Any) -> Any:
+    """The example mission imported (inside the test's transaction)."""
     from opencrds.server.catalog import services
 
-    services.import_cache(demo_source.root, "demo", user="tester")
-    return demo_source
+    services.import_cache(example_source.root, "example", user="tester")
+    return example_source
 
 
-def revision(observatory: str = "demo") -> int:
+def revision(observatory: str = "example") -> int:
     from opencrds.server.catalog.models import CatalogRevision
 
     return CatalogRevision.current(observatory)[0]
@@ -114,24 +114,24 @@ def audit_log() -> list[tuple[str, str, str, str]]:
 
 
 def test_import_cache_writes_its_audit_entry_and_bumps_the_revision_once(
-        catalog: None, demo_source: Any) -> None:
+        catalog: None, example_source: Any) -> None:
     from opencrds.server.catalog import services
     from opencrds.server.catalog.models import DefaultContext, FileRecord
 
-    report = services.import_cache(demo_source.root, "demo", user="tester")
-    assert report.mappings == len(demo_source.mappings)
-    assert FileRecord.objects.filter(observatory="demo").count() == (
-        len(demo_source.mappings) + len(demo_source.references))
-    assert DefaultContext.objects.get(observatory="demo", kind="operational").context == (
-        demo_source.operational_context)
-    assert audit_log() == [("tester", "import cache", str(demo_source.root),
+    report = services.import_cache(example_source.root, "example", user="tester")
+    assert report.mappings == len(example_source.mappings)
+    assert FileRecord.objects.filter(observatory="example").count() == (
+        len(example_source.mappings) + len(example_source.references))
+    assert DefaultContext.objects.get(observatory="example", kind="operational").context == (
+        example_source.operational_context)
+    assert audit_log() == [("tester", "import cache", str(example_source.root),
                             "bootstrap from an existing CRDS cache")]
     assert revision() == 1
-    services.import_cache(demo_source.root, "demo", user="tester")
+    services.import_cache(example_source.root, "example", user="tester")
     assert revision() == 2 and len(audit_log()) == 2
 
 
-def test_a_failed_import_leaves_no_trace(catalog: None, demo_source: Any,
+def test_a_failed_import_leaves_no_trace(catalog: None, example_source: Any,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from opencrds.server.catalog import services
     from opencrds.server.catalog.importer import CacheImporter
@@ -142,9 +142,9 @@ def test_a_failed_import_leaves_no_trace(catalog: None, demo_source: Any,
 
     monkeypatch.setattr(CacheImporter, "_save_defaults", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        services.import_cache(demo_source.root, "demo", user="tester")
-    assert not FileRecord.objects.filter(observatory="demo").exists()
-    assert not ContextHistory.objects.filter(observatory="demo").exists()
+        services.import_cache(example_source.root, "example", user="tester")
+    assert not FileRecord.objects.filter(observatory="example").exists()
+    assert not ContextHistory.objects.filter(observatory="example").exists()
     assert audit_log() == [] and revision() == 0
 
 
@@ -158,13 +158,13 @@ def test_import_of_a_wrong_source_is_a_clear_error(catalog: None, tmp_path: Path
     assert audit_log() == [] and revision("hst") == before
 
 
-def test_marking_files_bad_and_good(demo: Any) -> None:
+def test_marking_files_bad_and_good(example: Any) -> None:
     from opencrds.server.catalog import services
     from opencrds.server.catalog.models import FileRecord
 
     before = revision()
-    mapping = FileRecord.objects.get(name=demo.operational_context)
-    reference = FileRecord.objects.get(name=demo.references[0])
+    mapping = FileRecord.objects.get(name=example.operational_context)
+    reference = FileRecord.objects.get(name=example.references[0])
     services.set_bad([mapping, reference], True, user="operator", why="broken")
     mapping.refresh_from_db()
     reference.refresh_from_db()
@@ -180,12 +180,12 @@ def test_marking_files_bad_and_good(demo: Any) -> None:
     assert revision() == before + 2
 
 
-def test_a_failed_mark_leaves_no_trace(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_mark_leaves_no_trace(example: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from opencrds.server.catalog import services
     from opencrds.server.catalog.models import FileRecord
 
     before, logged = revision(), len(audit_log())
-    records = list(FileRecord.objects.filter(name__in=demo.references[:2]))
+    records = list(FileRecord.objects.filter(name__in=example.references[:2]))
     real_audit, calls = services.audit, []
 
     def audit_once(*args: Any, **kwargs: Any) -> Any:
@@ -197,11 +197,11 @@ def test_a_failed_mark_leaves_no_trace(demo: Any, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(services, "audit", audit_once)
     with pytest.raises(RuntimeError):
         services.set_bad(records, True, user="operator")
-    assert not FileRecord.objects.filter(name__in=demo.references[:2], rejected=True).exists()
+    assert not FileRecord.objects.filter(name__in=example.references[:2], rejected=True).exists()
     assert len(audit_log()) == logged and revision() == before
 
 
-def test_the_admin_action_goes_through_the_service(demo: Any) -> None:
+def test_the_admin_action_goes_through_the_service(example: Any) -> None:
     from django.contrib import admin
     from django.contrib.auth.models import User
     from django.test import RequestFactory
@@ -212,79 +212,79 @@ def test_the_admin_action_goes_through_the_service(demo: Any) -> None:
     request.user = User(username="admin-user")
     model_admin = admin.site._registry[FileRecord]
     before = revision()
-    model_admin.mark_bad(request, FileRecord.objects.filter(name=demo.references[0]))
-    assert FileRecord.objects.get(name=demo.references[0]).rejected
-    assert audit_log()[-1] == ("admin-user", "mark bad", demo.references[0], "admin")
+    model_admin.mark_bad(request, FileRecord.objects.filter(name=example.references[0]))
+    assert FileRecord.objects.get(name=example.references[0]).rejected
+    assert audit_log()[-1] == ("admin-user", "mark bad", example.references[0], "admin")
     assert revision() == before + 1
 
 
-def test_setting_the_operational_context(demo: Any) -> None:
+def test_setting_the_operational_context(example: Any) -> None:
     from opencrds.server.catalog import queries, services
     from opencrds.server.catalog.models import ContextHistory
 
-    older = sorted(n for n in demo.mappings if n.endswith(".pmap"))[0]
-    assert older != demo.operational_context
+    older = sorted(n for n in example.mappings if n.endswith(".pmap"))[0]
+    assert older != example.operational_context
     before = revision()
-    services.set_default_context("demo", "operational", older, user="operator",
+    services.set_default_context("example", "operational", older, user="operator",
                                  why="roll back")
-    assert queries.default_contexts("demo")["operational"] == older
-    newest = ContextHistory.objects.filter(observatory="demo").order_by("-start_date").first()
+    assert queries.default_contexts("example")["operational"] == older
+    newest = ContextHistory.objects.filter(observatory="example").order_by("-start_date").first()
     assert (newest.context, newest.state, newest.description) == (older, "operational",
                                                                   "roll back")
-    assert ContextHistory.objects.filter(observatory="demo", state="operational").count() == 1
+    assert ContextHistory.objects.filter(observatory="example", state="operational").count() == 1
     assert audit_log()[-1] == ("operator", "set default context", older, "roll back")
     assert revision() == before + 1
 
 
-def test_setting_an_unknown_context_changes_nothing(demo: Any) -> None:
+def test_setting_an_unknown_context_changes_nothing(example: Any) -> None:
     from opencrds.server.catalog import queries, services
     from opencrds.server.catalog.errors import InvalidObservatory, UnknownContext, UnknownFile
 
     before, logged = revision(), len(audit_log())
     with pytest.raises(UnknownFile):
-        services.set_default_context("demo", "edit", "demo_9999.pmap", user="operator", why="x")
-    imap = next(n for n in demo.mappings if n.endswith(".imap"))
+        services.set_default_context("example", "edit", "example_9999.pmap", user="operator", why="x")
+    imap = next(n for n in example.mappings if n.endswith(".imap"))
     with pytest.raises(UnknownContext):
-        services.set_default_context("demo", "edit", imap, user="operator", why="x")
+        services.set_default_context("example", "edit", imap, user="operator", why="x")
     with pytest.raises(InvalidObservatory):
-        services.set_default_context("hst", "edit", demo.operational_context, user="o", why="x")
-    assert queries.default_contexts("demo")["operational"] == demo.operational_context
+        services.set_default_context("hst", "edit", example.operational_context, user="o", why="x")
+    assert queries.default_contexts("example")["operational"] == example.operational_context
     assert len(audit_log()) == logged and revision() == before
 
 
-def test_setting_a_build_context_shows_in_server_info(demo: Any) -> None:
+def test_setting_a_build_context_shows_in_server_info(example: Any) -> None:
     from opencrds.server.catalog import contexts, services
     from opencrds.server.rpc.serverinfo import server_info
 
     assert "build_context" not in server_info()
-    services.set_build_context("demo", "1.2.0", demo.operational_context, user="operator",
+    services.set_build_context("example", "1.2.0", example.operational_context, user="operator",
                                why="release", banner=True)
-    assert contexts.build_context("demo", "1.2.3") == demo.operational_context
-    assert server_info()["build_context"] == demo.operational_context
-    assert audit_log()[-1] == ("operator", "set default context", demo.operational_context,
+    assert contexts.build_context("example", "1.2.3") == example.operational_context
+    assert server_info()["build_context"] == example.operational_context
+    assert audit_log()[-1] == ("operator", "set default context", example.operational_context,
                                "release")
 
 
-def test_pipelines_push_their_context_without_dropping_the_caches(demo: Any) -> None:
+def test_pipelines_push_their_context_without_dropping_the_caches(example: Any) -> None:
     from opencrds.server.catalog import queries, services
     from opencrds.server.catalog.errors import InvalidPipelineKey
 
     before = revision()
-    key = services.add_pipeline(None, "demo-pipeline", user="operator")
-    assert audit_log()[-1] == ("operator", "add pipeline", "demo-pipeline", "pipeline key set")
+    key = services.add_pipeline(None, "example-pipeline", user="operator")
+    assert audit_log()[-1] == ("operator", "add pipeline", "example-pipeline", "pipeline key set")
     with pytest.raises(InvalidPipelineKey):
-        services.push_remote_context("demo", "wrong key", demo.operational_context)
+        services.push_remote_context("example", "wrong key", example.operational_context)
     logged = len(audit_log())
-    remote = services.push_remote_context("demo", key, demo.operational_context)
+    remote = services.push_remote_context("example", key, example.operational_context)
     assert (remote.name, remote.kind, remote.context) == (
-        "demo-pipeline", "latest", demo.operational_context)
-    assert queries.remote_context("demo", "demo-pipeline") == demo.operational_context
-    assert audit_log()[logged:] == [("demo-pipeline", "push context", demo.operational_context,
-                                     "pipeline 'demo-pipeline' synced")]
+        "example-pipeline", "latest", example.operational_context)
+    assert queries.remote_context("example", "example-pipeline") == example.operational_context
+    assert audit_log()[logged:] == [("example-pipeline", "push context", example.operational_context,
+                                     "pipeline 'example-pipeline' synced")]
     assert revision() == before  # remote contexts are read live, cached nowhere
 
 
-def test_importing_a_dataset(demo: Any, tmp_path: Path,
+def test_importing_a_dataset(example: Any, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     from astropy.io import fits
 
@@ -293,10 +293,10 @@ def test_importing_a_dataset(demo: Any, tmp_path: Path,
     path = tmp_path / "abc123_raw.fits"
     fits.PrimaryHDU(header=fits.Header([("INSTRUME", "CAMERA"), ("ROOTNAME", "ABC123"),
                                         ("DATE-OBS", "2024-01-02")])).writeto(path)
-    assert services.import_dataset("demo", str(path), user="archivist") == "ABC123:ABC123"
+    assert services.import_dataset("example", str(path), user="archivist") == "ABC123:ABC123"
     assert audit_log()[-1] == ("archivist", "import dataset", "ABC123:ABC123",
                                "header of abc123_raw.fits")
-    assert datasets.dataset_ids("demo", "camera") == ["ABC123:ABC123"]
+    assert datasets.dataset_ids("example", "camera") == ["ABC123:ABC123"]
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("no room")
@@ -306,8 +306,8 @@ def test_importing_a_dataset(demo: Any, tmp_path: Path,
                                         ("ROOTNAME", "XYZ789")])).writeto(other)
     monkeypatch.setattr(services, "audit", broken)
     with pytest.raises(RuntimeError):
-        services.import_dataset("demo", str(other), user="archivist")
-    assert datasets.dataset_ids("demo", "camera") == ["ABC123:ABC123"]
+        services.import_dataset("example", str(other), user="archivist")
+    assert datasets.dataset_ids("example", "camera") == ["ABC123:ABC123"]
 
 
 def test_no_model_writes_outside_the_services() -> None:
@@ -393,7 +393,7 @@ def test_methods_get_the_call_but_clients_cannot_pass_it() -> None:
         del METHODS["opencrds_test_echo"]
 
 
-def test_server_info_urls_come_from_the_request_passed(demo: Any) -> None:
+def test_server_info_urls_come_from_the_request_passed(example: Any) -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST="localhost")
@@ -401,9 +401,9 @@ def test_server_info_urls_come_from_the_request_passed(demo: Any) -> None:
     for host in ("localhost", "127.0.0.1:8123"):
         answer = client.post("/json/", body, content_type="application/json", HTTP_HOST=host)
         info = json.loads(answer.content)["result"]
-        assert info["mapping_url"]["unchecked"]["demo"] == (
-            f"http://{host}/unchecked_get/mappings/demo/")
-        assert info["operational_context"] == demo.operational_context
+        assert info["mapping_url"]["unchecked"]["example"] == (
+            f"http://{host}/unchecked_get/mappings/example/")
+        assert info["operational_context"] == example.operational_context
 
 
 # ---- the revision cache -----------------------------------------------------------------

@@ -100,7 +100,7 @@ _array_exists.accepts_undefined = True  # type: ignore[attr-defined]
 
 
 def _presence(code: str) -> Callable[[Any], Any]:
-    return lambda flag: code if flag else False
+    return lambda flag=True: code if flag else False  # a bare ``subarray()`` applies
 
 
 HELPERS: dict[str, Callable[..., Any]] = {

@@ -1,111 +1,220 @@
-"""A small synthetic mission, ``demo``, so a fresh install serves something real at once.
+"""The demo: a small made-up mission shaped like JWST, served by ``opencrds serve --demo``.
+
+It is served under the observatory name ``jwst`` so that the unmodified crds client accepts it
+(that client knows only hst, jwst, roman and tobs): real JWST instruments, reference types and
+rmap parameters (``META.INSTRUMENT.DETECTOR``, ``META.INSTRUMENT.FILTER``, ...; UseAfter on
+``META.OBSERVATION.DATE``/``TIME``), tiny FITS references that certify against both crds's and
+our JWST definitions. The files are NOT real JWST files: their names (``jwst_0001.pmap``, ...)
+collide with the real mission's, so a cache synced from the demo must never be mixed into a
+real JWST cache.
 
 :func:`generate_demo_mission` writes, under a target directory laid out like a CRDS cache::
 
-    mappings/demo/       demo_0001.pmap .. demo_0004.pmap, their imaps and rmaps
-    references/demo/     demo_<instr>_<type>_<NNNN>.fits (tiny, valid FITS made with astropy)
-    config/demo/         server_config (Python literal, like CRDS's), ref_cache_subdir_mode
-    definitions/demo/    the mission's definitions in our format (observatory.yaml, types, tpns)
-    samples/demo/        headers.json: dataset headers and the references they select
+    mappings/jwst/     jwst_0001.pmap .. jwst_0005.pmap, their imaps and rmaps
+    references/jwst/   jwst_<instr>_<type>_<NNNN>.fits
+    config/jwst/       server_config (context history, like CRDS's), ref_cache_subdir_mode
+    samples/jwst/      headers.json: the sample datasets and the references they select
 
-Three instruments, twelve types (Match + UseAfter, and two Match-only), four contexts: each
-context after the first changes one rmap, as a real delivery does. Everything is a pure
-function of ``seed`` (which only changes the reference data arrays).
+and describes what the server should also show (deliveries, build contexts, datasets): see
+:mod:`opencrds.server.catalog.demo`. Everything is a pure function of ``seed`` (which only
+changes the reference data arrays).
 """
 
 from __future__ import annotations
 
-import itertools
+import datetime
 import json
 import pprint
 import zlib
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..rules.parser import SelectorCall
-from .definitions import ObservatoryDefinition, TypeDefinition, load_definitions, write_definitions
-from .generic import imap_text, pmap_text, rmap_text
+from ..rules.writer import write_with_checksum
 
-OBSERVATORY = "demo"
-DATE_KEYWORDS = ("DATE-OBS", "TIME-OBS")
-AUTHOR = "opencrds demo generator"
+OBSERVATORY = "jwst"
+DETECTOR = "META.INSTRUMENT.DETECTOR"
+FILTER = "META.INSTRUMENT.FILTER"
+PUPIL = "META.INSTRUMENT.PUPIL"
+EXP_TYPE = "META.EXPOSURE.TYPE"
+READPATT = "META.EXPOSURE.READPATT"
+SUBARRAY = "META.SUBARRAY.NAME"
+DATE_KEYS = ("META.OBSERVATION.DATE", "META.OBSERVATION.TIME")
+AUTHOR = "OpenCRDS demo generator"
 
-#: Parameter values per instrument (every dataset keyword a demo rmap matches on).
-PARAMETERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "camera": {"DETECTOR": ("CAM1", "CAM2"), "FILTER": ("F100W", "F200W", "F300W"),
-               "READPATT": ("FAST", "SLOW"), "EXPTYPE": ("CAM_IMAGE", "CAM_DARK")},
-    "spectro": {"DETECTOR": ("SPEC1",), "GRATING": ("G140", "G235", "G395"),
-                "SLIT": ("S200", "S400")},
-    "guider": {"DETECTOR": ("GUIDER1", "GUIDER2")},
-}
+#: Data-model keyword -> FITS keyword, for the keywords the demo writes.
+FITS_KEYWORDS = {DETECTOR: "DETECTOR", FILTER: "FILTER", PUPIL: "PUPIL", EXP_TYPE: "EXP_TYPE",
+                 READPATT: "READPATT", SUBARRAY: "SUBARRAY"}
+#: Data-model keyword -> the FITS keyword of a reference's or-pattern (``A|B|``).
+PATTERN_KEYWORDS = {DETECTOR: "P_DETECT", FILTER: "P_FILTER", PUPIL: "P_PUPIL",
+                    EXP_TYPE: "P_EXP_TY", READPATT: "P_READPA", SUBARRAY: "P_SUBARR"}
 
 
-class _Kind(NamedTuple):
+class Instrument(NamedTuple):
+    """A demo instrument: its detectors (with their fast/slow axes), a small subarray the
+    references are made for, and the values datasets take."""
+
+    name: str
+    detectors: dict[str, tuple[int, int]]
+    subarray: tuple[str, int]  # name, size in pixels (square)
+    values: dict[str, tuple[str, ...]]
+
+
+INSTRUMENTS = (
+    Instrument("nircam", {"NRCA1": (-1, 2), "NRCB1": (1, -2)}, ("SUB8FP1A", 8),
+               {FILTER: ("F150W", "F200W"), PUPIL: ("CLEAR",), EXP_TYPE: ("NRC_IMAGE",),
+                READPATT: ("RAPID", "BRIGHT2")}),
+    Instrument("niriss", {"NIS": (-2, -1)}, ("SUB64", 64),
+               {FILTER: ("F150W", "F200W"), PUPIL: ("CLEARP",), EXP_TYPE: ("NIS_IMAGE",),
+                READPATT: ("NISRAPID", "NIS")}),
+    Instrument("miri", {"MIRIMAGE": (1, 2)}, ("SUB64", 64),
+               {FILTER: ("F560W", "F770W"), EXP_TYPE: ("MIR_IMAGE",), READPATT: ("FAST",)}),
+    Instrument("fgs", {"GUIDER1": (-2, -1), "GUIDER2": (2, -1)}, ("SUB8CNTR", 8),
+               {EXP_TYPE: ("FGS_IMAGE",), READPATT: ("FGSRAPID",)}),
+)
+INSTRUMENT = {instrument.name: instrument for instrument in INSTRUMENTS}
+
+
+class Kind(NamedTuple):
+    """A reference type of one instrument: the dataset keywords its rmap matches on, its
+    data model and what its file holds (``image``: SCI of ``ndim`` dims, ERR, DQ, DQ_DEF;
+    ``photom``: a PHOTOM table; ``area``: SCI plus pixel area keywords)."""
+
     instrument: str
     filekind: str
-    suffix: str
-    text_descr: str
     match: tuple[str, ...]
-    use_after: bool = True
-    reffile_format: str = "IMAGE"
+    model: str
+    content: str = "image"
+    ndim: int = 2
     rows: tuple[tuple[str, ...], ...] = ()  # default: every combination of the values
-    rmap_relevance: str = "ALWAYS"
-    extra_keys: tuple[str, ...] = ()
 
 
 KINDS = (
-    _Kind("camera", "bias", "bia", "Bias frame", ("DETECTOR",)),
-    _Kind("camera", "dark", "drk", "Dark current", ("DETECTOR", "READPATT"),
-          rows=(("CAM1", "FAST"), ("CAM1", "SLOW"), ("CAM2", "FAST|SLOW"))),
-    _Kind("camera", "flat", "flt", "Pixel-to-pixel flat field", ("DETECTOR", "FILTER")),
-    _Kind("camera", "gain", "gain", "Detector gain", ("DETECTOR",), use_after=False),
-    _Kind("camera", "photom", "pht", "Photometric calibration", ("FILTER",),
-          reffile_format="TABLE", rmap_relevance='(EXPTYPE != "CAM_DARK")',
-          extra_keys=("EXPTYPE",)),
-    _Kind("spectro", "dark", "drk", "Dark current", ("DETECTOR",)),
-    _Kind("spectro", "flat", "flt", "Spectroscopic flat field", ("DETECTOR", "GRATING")),
-    _Kind("spectro", "fluxcal", "flx", "Flux calibration", ("GRATING", "SLIT"),
-          reffile_format="TABLE"),
-    _Kind("spectro", "trace", "trc", "Spectral trace", ("GRATING",), reffile_format="TABLE",
-          rows=(("G140|G235",), ("G395",))),
-    _Kind("spectro", "wavecal", "wav", "Wavelength calibration", ("GRATING", "SLIT"),
-          reffile_format="TABLE"),
-    _Kind("guider", "dark", "drk", "Dark current", ("DETECTOR",)),
-    _Kind("guider", "mask", "msk", "Bad pixel mask", ("DETECTOR",), use_after=False),
+    Kind("nircam", "dark", (DETECTOR, READPATT), "DarkModel", ndim=3),
+    Kind("nircam", "flat", (DETECTOR, FILTER, PUPIL), "FlatModel"),
+    Kind("nircam", "gain", (DETECTOR,), "GainModel"),
+    Kind("nircam", "readnoise", (DETECTOR,), "ReadnoiseModel"),
+    Kind("nircam", "photom", (EXP_TYPE, DETECTOR), "NrcImgPhotomModel", "photom",
+         rows=(("NRC_IMAGE|NRC_TSIMAGE", "NRCA1"), ("NRC_IMAGE|NRC_TSIMAGE", "NRCB1"))),
+    Kind("nircam", "area", (DETECTOR, FILTER, PUPIL), "PixelAreaModel", "area"),
+    Kind("niriss", "dark", (DETECTOR, READPATT), "DarkModel", ndim=3),
+    Kind("niriss", "flat", (DETECTOR, FILTER), "FlatModel"),
+    Kind("niriss", "photom", (DETECTOR,), "NisImgPhotomModel", "photom"),
+    Kind("miri", "flat", (DETECTOR, FILTER), "FlatModel"),
+    Kind("miri", "photom", (DETECTOR,), "MirImgPhotomModel", "photom"),
+    Kind("miri", "readnoise", (DETECTOR,), "ReadnoiseModel"),
+    Kind("fgs", "dark", (DETECTOR,), "DarkModel", ndim=3),
+    Kind("fgs", "flat", (DETECTOR,), "FlatModel"),
+    Kind("fgs", "gain", (DETECTOR,), "GainModel"),
 )
+KIND = {(kind.instrument, kind.filekind): kind for kind in KINDS}
 
-INITIAL_DATES = ("2023-01-01 00:00:00", "2023-07-01 00:00:00")
+#: BUNIT of the types that have one.
+UNITS = {"dark": "DN", "gain": "electrons/DN", "readnoise": "DN"}
+
+#: UseAfter dates of the first references: every row has the first, the first row of each
+#: type also the second (so a file's history has something to show).
+INITIAL_USEAFTERS = ("2022-01-01 00:00:00", "2022-07-12 00:00:00")
 
 
-class _Delivery(NamedTuple):
-    date: str  # when the context became operational
-    instrument: str
-    filekind: str
-    rows: tuple[tuple[str, ...], ...]  # rows receiving a new reference
-    use_after: str | None  # its UseAfter date (None: replaces a Match-only terminal)
+class Delivery(NamedTuple):
+    """A delivery of new references for some rows of some types, and the context it made."""
+
+    delivered: str  # when the files were submitted
+    activated: str  # when the context it made became operational
+    deliverer: str
     description: str
+    changes: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...]  # instr, kind, rows
+    use_after: str
 
 
 DELIVERIES = (
-    _Delivery("2024-02-15 10:00:00", "camera", "dark", (("CAM1", "FAST"),), "2024-02-01 00:00:00",
-              "New CAM1 FAST dark, in use after 2024-02-01."),
-    _Delivery("2024-03-15 10:00:00", "spectro", "wavecal", (("G395", "S200"), ("G395", "S400")),
-              "2024-03-01 00:00:00", "New G395 wavelength calibrations, in use after 2024-03-01."),
-    _Delivery("2024-04-15 10:00:00", "guider", "mask", (("GUIDER2",),), None,
-              "Replaced the GUIDER2 bad pixel mask."),
+    Delivery("2024-05-14 15:02:11", "2024-05-20 14:30:00", "k.osei",
+             "Updated NIRCam F200W flats from the cycle 2 calibration program.",
+             (("nircam", "flat", (("NRCA1", "F200W", "CLEAR"), ("NRCB1", "F200W", "CLEAR"))),),
+             "2024-05-01 00:00:00"),
+    Delivery("2024-09-30 09:41:37", "2024-10-08 13:00:00", "m.lindqvist",
+             "MIRI imager photometric calibration, time-dependent throughput loss corrected.",
+             (("miri", "photom", (("MIRIMAGE",),)),), "2024-09-01 00:00:00"),
+    Delivery("2025-03-03 18:20:05", "2025-03-12 16:45:00", "a.rivera",
+             "New NIRCam and NIRISS darks after the January 2025 anneal.",
+             (("nircam", "dark", (("NRCA1", "RAPID"), ("NRCB1", "RAPID"))),
+              ("niriss", "dark", (("NIS", "NISRAPID"),))), "2025-01-20 00:00:00"),
+    Delivery("2025-09-16 11:05:48", "2025-09-24 12:15:00", "t.nakamura",
+             "FGS gain measured in flight for both guiders.",
+             (("fgs", "gain", (("GUIDER1",), ("GUIDER2",))),), "2025-08-01 00:00:00"),
 )
-FIRST_CONTEXT_DATE = "2024-01-15 10:00:00"
+
+#: The first delivery (everything) by instrument: submitted when, by whom.
+INITIAL_DELIVERIES = {
+    "nircam": ("2023-10-24 10:12:40", "a.rivera"),
+    "niriss": ("2023-11-14 16:33:02", "k.osei"),
+    "miri": ("2023-12-05 08:57:19", "m.lindqvist"),
+    "fgs": ("2024-01-09 13:25:51", "t.nakamura"),
+}
+FIRST_CONTEXT = ("2024-01-16 14:00:00", "Initial demo rules: NIRCam, NIRISS, MIRI and FGS.")
+
+#: CAL version -> context (the last has the banner), as the pipeline builds were released.
+BUILD_CONTEXTS = (("1.13.4", "jwst_0001.pmap"), ("1.14.0", "jwst_0002.pmap"),
+                  ("1.15.1", "jwst_0004.pmap"))
+
+
+class DatasetSpec(NamedTuple):
+    dataset_id: str
+    instrument: str
+    values: dict[str, str]
+    date: str
+    time: str
+
+
+DATASETS = (
+    DatasetSpec("JW01234001001_01101_00001.NRCA1", "nircam",
+                {DETECTOR: "NRCA1", FILTER: "F200W", PUPIL: "CLEAR", EXP_TYPE: "NRC_IMAGE",
+                 READPATT: "RAPID"}, "2025-06-02", "10:14:07"),
+    DatasetSpec("JW01234001001_01101_00001.NRCB1", "nircam",
+                {DETECTOR: "NRCB1", FILTER: "F150W", PUPIL: "CLEAR", EXP_TYPE: "NRC_IMAGE",
+                 READPATT: "BRIGHT2"}, "2025-06-02", "10:14:07"),
+    DatasetSpec("JW01029002001_02101_00003.NRCA1", "nircam",
+                {DETECTOR: "NRCA1", FILTER: "F200W", PUPIL: "CLEAR", EXP_TYPE: "NRC_IMAGE",
+                 READPATT: "RAPID"}, "2022-03-15", "04:32:51"),
+    DatasetSpec("JW02738005001_03103_00002.NIS", "niriss",
+                {DETECTOR: "NIS", FILTER: "F150W", PUPIL: "CLEARP", EXP_TYPE: "NIS_IMAGE",
+                 READPATT: "NISRAPID"}, "2025-04-11", "22:03:10"),
+    DatasetSpec("JW01536001001_02101_00001.MIRIMAGE", "miri",
+                {DETECTOR: "MIRIMAGE", FILTER: "F770W", EXP_TYPE: "MIR_IMAGE", READPATT: "FAST"},
+                "2024-11-20", "07:45:00"),
+    DatasetSpec("JW01536001001_02101_00002.MIRIMAGE", "miri",
+                {DETECTOR: "MIRIMAGE", FILTER: "F560W", EXP_TYPE: "MIR_IMAGE", READPATT: "FAST"},
+                "2023-02-08", "19:20:33"),
+    DatasetSpec("JW01148003001_01101_00001.GUIDER1", "fgs",
+                {DETECTOR: "GUIDER1", EXP_TYPE: "FGS_IMAGE", READPATT: "FGSRAPID"},
+                "2025-10-01", "03:00:00"),
+    DatasetSpec("JW01148003001_01101_00001.GUIDER2", "fgs",
+                {DETECTOR: "GUIDER2", EXP_TYPE: "FGS_IMAGE", READPATT: "FGSRAPID"},
+                "2025-10-01", "03:00:00"),
+)
 
 
 @dataclass(frozen=True)
 class SampleHeader:
-    """A dataset header and the best references it selects in ``context``."""
+    """A demo dataset: its id, header (data-model keywords, as CRDS serves JWST headers) and
+    the best references it selects in ``context``."""
 
     name: str
     header: dict[str, str]
     expected: dict[str, str]
+    context: str
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """Files submitted together (references first, then the mappings they made)."""
+
+    date: str
+    user: str
+    description: str
+    files: tuple[str, ...]
     context: str
 
 
@@ -116,15 +225,24 @@ class DemoMission:
 
     root: Path
     seed: int
-    definition: ObservatoryDefinition
     contexts: tuple[str, ...]
     operational_context: str
     history: tuple[tuple[str, str, str], ...]
     mappings: tuple[str, ...]
     references: tuple[str, ...]
     samples: tuple[SampleHeader, ...]
+    deliveries: tuple[DeliveryRecord, ...]
+    build_contexts: tuple[tuple[str, str], ...] = BUILD_CONTEXTS
     observatory: str = OBSERVATORY
     server_config: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return tuple(instrument.name for instrument in INSTRUMENTS)
+
+    @property
+    def types(self) -> tuple[tuple[str, str], ...]:
+        return tuple(KIND)
 
     @property
     def mappings_dir(self) -> Path:
@@ -139,181 +257,141 @@ class DemoMission:
         return self.root / "config" / self.observatory
 
     @property
-    def definitions_dir(self) -> Path:
-        return self.root / "definitions" / self.observatory
-
-    @property
     def samples_path(self) -> Path:
         return self.root / "samples" / self.observatory / "headers.json"
 
 
-# ---- definitions ---------------------------------------------------------------------------
-
-
-def demo_definition() -> ObservatoryDefinition:
-    """The demo observatory's definitions (types, parameters and constraints)."""
-    types: dict[tuple[str, str], TypeDefinition] = {}
-    texts: dict[str, str] = {}
-    for kind in KINDS:
-        spec = TypeDefinition(
-            instrument=kind.instrument, filekind=kind.filekind, suffix=kind.suffix,
-            filetype=kind.filekind.upper(), text_descr=kind.text_descr, file_ext=".fits",
-            parkey=(kind.match, DATE_KEYWORDS) if kind.use_after else (kind.match,),
-            classes=("Match", "UseAfter") if kind.use_after else ("Match",),
-            reffile_required="YES", reffile_format=kind.reffile_format,
-            rmap_relevance=kind.rmap_relevance, extra_keys=kind.extra_keys,
-        )
-        types[(spec.instrument, spec.filekind)] = spec
-        params = [(name, PARAMETERS[kind.instrument][name])
-                  for name in kind.match + kind.extra_keys]
-        head = [("INSTRUME", (kind.instrument.upper(),)), ("REFTYPE", (spec.filetype,))]
-        texts[spec.tpn] = _tpn(f"{kind.instrument} {kind.filekind} reference files",
-                               head + params)
-        texts[spec.ld_tpn] = _tpn(f"{kind.instrument} {kind.filekind} rmap match values",
-                                  params[: len(kind.match)])
-    types[("all", "all")] = TypeDefinition(
-        instrument="all", filekind="all", suffix="all", filetype="all",
-        text_descr="Every demo instrument and type.", tpn="all_all.tpn", ld_tpn="all_all_ld.tpn")
-    texts["all_all.tpn"] = _tpn("every demo reference file", [
-        ("TELESCOP", ("DEMO",)), ("USEAFTER", ("&JWSTDATE",)), ("PEDIGREE", ("&JWSTPEDIGREE",)),
-        ("DESCRIP", ()), ("AUTHOR", ())])
-    texts["all_all_ld.tpn"] = _tpn("every demo rmap (no common constraints)", [])
-    return ObservatoryDefinition(
-        name=OBSERVATORY, instrument_key="INSTRUME", instruments=tuple(PARAMETERS),
-        types=types, date_keywords=DATE_KEYWORDS, reference_extensions=(".fits",),
-        provenance_keywords=("DESCRIP", "PEDIGREE", "USEAFTER", "AUTHOR", "HISTORY"),
-        reftype_keyword="REFTYPE", useafter_keyword="USEAFTER",
-        description="A synthetic mission generated by opencrds (three instruments, twelve "
-                    "types) so that a fresh install serves something real.",
-        tpn_texts=texts,
-    )
-
-
-def _tpn(what: str, constraints: Iterable[tuple[str, tuple[str, ...]]]) -> str:
-    lines = [f"# Certify constraints for {what} (generated by opencrds).",
-             "# NAME      KEYTYPE DATATYPE PRESENCE VALUES"]
-    for name, values in constraints:
-        lines.append(f"{name:<11} H       C        R        {','.join(values)}".rstrip())
-    return "\n".join(lines) + "\n"
-
-
-# ---- rules and references ------------------------------------------------------------------
-
-
-class _Series:
-    """Serial numbers per file series (``demo_camera_dark`` .fits / .rmap, imaps, pmap)."""
-
-    def __init__(self) -> None:
-        self.last: dict[tuple[str, str], int] = {}
-
-    def next(self, stem: str, ext: str) -> str:
-        serial = self.last.get((stem, ext), 0) + 1
-        self.last[(stem, ext)] = serial
-        return f"{stem}_{serial:04d}{ext}"
+# ---- rules ---------------------------------------------------------------------------------
 
 
 @dataclass
 class _Reference:
     name: str
-    kind: _Kind
+    kind: Kind
     row: tuple[str, ...]
-    use_after: str  # 'YYYY-MM-DD HH:MM:SS'
+    use_after: str
     pedigree: str
 
 
 class _Builder:
-    def __init__(self, root: Path, seed: int, definition: ObservatoryDefinition) -> None:
-        self.root, self.seed, self.definition = root, seed, definition
-        self.series = _Series()
+    """Writes files in delivery order, numbering each series (``jwst_nircam_dark``, ...)."""
+
+    def __init__(self, root: Path) -> None:
+        self.mappings_dir = root / "mappings" / OBSERVATORY
+        self.serials: dict[str, int] = {}
         self.references: list[_Reference] = []
-        # (instrument, filekind) -> row -> {use_after date: file} or file (Match only)
-        self.rows: dict[tuple[str, str], dict[tuple[str, ...], Any]] = {}
+        self.rows: dict[tuple[str, str], dict[tuple[str, ...], dict[str, str]]] = {}
         self.rmaps: dict[tuple[str, str], str] = {}
         self.imaps: dict[str, str] = {}
         self.mappings: list[str] = []
         self.contexts: list[str] = []
 
-    @property
-    def mappings_dir(self) -> Path:
-        return self.root / "mappings" / OBSERVATORY
+    def name(self, stem: str, ext: str) -> str:
+        serial = self.serials.get(stem + ext, 0) + 1
+        self.serials[stem + ext] = serial
+        return f"{stem}_{serial:04d}{ext}"
 
-    def add_reference(self, kind: _Kind, row: tuple[str, ...], use_after: str | None,
-                      pedigree: str) -> str:
-        name = self.series.next(f"{OBSERVATORY}_{kind.instrument}_{kind.filekind}", ".fits")
-        date = use_after or INITIAL_DATES[0]
-        self.references.append(_Reference(name, kind, row, date, pedigree))
-        table = self.rows.setdefault((kind.instrument, kind.filekind), {})
-        if use_after is None:
-            table[row] = name
-        else:
-            table.setdefault(row, {})[use_after] = name
+    def add_reference(self, kind: Kind, row: tuple[str, ...], use_after: str) -> str:
+        name = self.name(f"jwst_{kind.instrument}_{kind.filekind}", ".fits")
+        pedigree = "GROUND" if use_after < "2022-07-01" else _inflight(use_after)
+        self.references.append(_Reference(name, kind, row, use_after, pedigree))
+        self.rows.setdefault((kind.instrument, kind.filekind), {}).setdefault(
+            row, {})[use_after] = name
         return name
 
-    def write(self, name: str, text: str) -> None:
+    def _write(self, name: str, header: dict[str, Any], selector: Any) -> str:
         self.mappings_dir.mkdir(parents=True, exist_ok=True)
+        text = write_with_checksum(header, selector)
         (self.mappings_dir / name).write_text(text, encoding="utf-8")
         self.mappings.append(name)
+        return name
 
-    def write_rmap(self, kind: _Kind, derived_from: str) -> None:
-        key = (kind.instrument, kind.filekind)
-        name = self.series.next(f"{OBSERVATORY}_{kind.instrument}_{kind.filekind}", ".rmap")
-        entries = {row: (SelectorCall("UseAfter", dict(value)) if isinstance(value, dict)
-                         else value) for row, value in self.rows[key].items()}
-        self.write(name, rmap_text(self.definition, kind.instrument, kind.filekind, name,
-                                   SelectorCall("Match", entries), derived_from))
-        self.rmaps[key] = name
+    def write_rmap(self, kind: Kind, derived_from: str) -> str:
+        name = self.name(f"jwst_{kind.instrument}_{kind.filekind}", ".rmap")
+        rows = self.rows[(kind.instrument, kind.filekind)]
+        entries = {(row[0] if len(row) == 1 else row): SelectorCall("UseAfter", dict(dates))
+                   for row, dates in sorted(rows.items())}
+        header = {"classes": ("Match", "UseAfter"), "derived_from": derived_from,
+                  "filekind": kind.filekind.upper(), "instrument": kind.instrument.upper(),
+                  "mapping": "REFERENCE", "name": name, "observatory": "JWST",
+                  "parkey": (kind.match, DATE_KEYS)}
+        self.rmaps[(kind.instrument, kind.filekind)] = self._write(
+            name, header, SelectorCall("Match", entries))
+        return name
 
-    def write_imap(self, instrument: str, derived_from: str) -> None:
-        name = self.series.next(f"{OBSERVATORY}_{instrument}", ".imap")
-        rmaps = {kind: rmap for (instr, kind), rmap in self.rmaps.items() if instr == instrument}
-        self.write(name, imap_text(self.definition, instrument, name, rmaps, derived_from))
-        self.imaps[instrument] = name
+    def write_imap(self, instrument: str, derived_from: str) -> str:
+        name = self.name(f"jwst_{instrument}", ".imap")
+        header = {"derived_from": derived_from, "instrument": instrument.upper(),
+                  "mapping": "INSTRUMENT", "name": name, "observatory": "JWST",
+                  "parkey": ("REFTYPE",)}
+        selector = {filekind.upper(): rmap for (instr, filekind), rmap
+                    in sorted(self.rmaps.items()) if instr == instrument}
+        self.imaps[instrument] = self._write(name, header, selector)
+        return name
 
     def write_pmap(self, derived_from: str, description: str) -> str:
-        name = self.series.next(OBSERVATORY, ".pmap")
-        self.write(name, pmap_text(self.definition, name, self.imaps, derived_from, description))
-        self.contexts.append(name)
+        name = self.name("jwst", ".pmap")
+        header = {"derived_from": derived_from, "description": description,
+                  "mapping": "PIPELINE", "name": name, "observatory": "JWST",
+                  "parkey": ("META.INSTRUMENT.NAME",)}
+        selector = {instrument.upper(): imap for instrument, imap in sorted(self.imaps.items())}
+        self.contexts.append(self._write(name, header, selector))
         return name
 
 
-def _rows(kind: _Kind) -> tuple[tuple[str, ...], ...]:
-    if kind.rows:
-        return kind.rows
-    values = [PARAMETERS[kind.instrument][name] for name in kind.match]
-    return tuple(itertools.product(*values))
-
-
-def _build_rules(builder: _Builder) -> list[tuple[str, str, str]]:
-    generated = f"generated by opencrds demo mission (seed {builder.seed})"
-    for kind in KINDS:
-        for index, row in enumerate(_rows(kind)):
-            if not kind.use_after:
-                builder.add_reference(kind, row, None, "GROUND")
-                continue
-            # The first row of each type has a history of two references.
-            for date in INITIAL_DATES[: 2 if index == 0 else 1]:
-                builder.add_reference(kind, row, date, _pedigree(date))
-        builder.write_rmap(kind, generated)
-    for instrument in PARAMETERS:
-        builder.write_imap(instrument, generated)
-    first = builder.write_pmap(generated, "Initial demo rules.")
-    history = [(FIRST_CONTEXT_DATE, first, "Initial demo rules.")]
-    kinds = {(k.instrument, k.filekind): k for k in KINDS}
-    for delivery in DELIVERIES:
-        kind = kinds[(delivery.instrument, delivery.filekind)]
-        for row in delivery.rows:
-            pedigree = _pedigree(delivery.use_after) if delivery.use_after else "GROUND"
-            builder.add_reference(kind, row, delivery.use_after, pedigree)
-        builder.write_rmap(kind, builder.rmaps[(kind.instrument, kind.filekind)])
-        builder.write_imap(kind.instrument, builder.imaps[kind.instrument])
-        context = builder.write_pmap(builder.contexts[-1], delivery.description)
-        history.append((delivery.date, context, delivery.description))
-    return history
-
-
-def _pedigree(use_after: str) -> str:
+def _inflight(use_after: str) -> str:
     day = use_after[:10]
     return f"INFLIGHT {day} {day}"
+
+
+def _rows(kind: Kind) -> tuple[tuple[str, ...], ...]:
+    if kind.rows:
+        return kind.rows
+    instrument = INSTRUMENT[kind.instrument]
+    rows: list[tuple[str, ...]] = [()]
+    for keyword in kind.match:
+        values = (tuple(instrument.detectors) if keyword == DETECTOR
+                  else instrument.values[keyword])
+        rows = [(*row, value) for row in rows for value in values]
+    return tuple(rows)
+
+
+def _build(builder: _Builder) -> tuple[list[tuple[str, str, str]], list[DeliveryRecord]]:
+    generated = "Generated by the OpenCRDS demo"
+    deliveries: list[DeliveryRecord] = []
+    for instrument in INSTRUMENTS:
+        files: list[str] = []
+        for kind in (k for k in KINDS if k.instrument == instrument.name):
+            for index, row in enumerate(_rows(kind)):
+                for use_after in INITIAL_USEAFTERS[: 2 if index == 0 else 1]:
+                    files.append(builder.add_reference(kind, row, use_after))
+            files.append(builder.write_rmap(kind, generated))
+        files.append(builder.write_imap(instrument.name, generated))
+        date, user = INITIAL_DELIVERIES[instrument.name]
+        deliveries.append(DeliveryRecord(date, user, f"First {instrument.name.upper()} "
+                                         "reference files of the demo.", tuple(files), ""))
+    first = builder.write_pmap(generated, FIRST_CONTEXT[1])
+    last = deliveries[-1]
+    deliveries[-1] = DeliveryRecord(last.date, last.user, last.description,
+                                    (*last.files, first), first)
+    history = [(FIRST_CONTEXT[0], first, FIRST_CONTEXT[1])]
+    for delivery in DELIVERIES:
+        files = []
+        for instrument, filekind, rows in delivery.changes:
+            kind = KIND[(instrument, filekind)]
+            files.extend(builder.add_reference(kind, row, delivery.use_after) for row in rows)
+            files.append(builder.write_rmap(kind, builder.rmaps[(instrument, filekind)]))
+        for instrument in dict.fromkeys(change[0] for change in delivery.changes):
+            files.append(builder.write_imap(instrument, builder.imaps[instrument]))
+        context = builder.write_pmap(builder.contexts[-1], delivery.description)
+        files.append(context)
+        deliveries.append(DeliveryRecord(delivery.delivered, delivery.deliverer,
+                                         delivery.description, tuple(files), context))
+        history.append((delivery.activated, context, delivery.description))
+    return history, deliveries
+
+
+# ---- references ----------------------------------------------------------------------------
 
 
 def _write_fits(path: Path, reference: _Reference, seed: int) -> None:
@@ -321,79 +399,92 @@ def _write_fits(path: Path, reference: _Reference, seed: int) -> None:
     from astropy.io import fits
 
     kind = reference.kind
+    instrument = INSTRUMENT[kind.instrument]
+    values = dict(zip(kind.match, reference.row, strict=True))
+    detector = values.get(DETECTOR, next(iter(instrument.detectors)))
+    subarray, size = instrument.subarray
     rng = np.random.default_rng([seed, zlib.crc32(reference.name.encode())])
     header = fits.Header()
-    header["TELESCOP"] = ("DEMO", "synthetic opencrds demo mission")
+    header["DATE"] = ("2020-01-01T00:00:00.000", "date this file was created (UTC)")
+    header["TELESCOP"] = "JWST"
     header["INSTRUME"] = kind.instrument.upper()
-    header["REFTYPE"] = (kind.filekind.upper(), "reference type")
-    header["FILETYPE"] = kind.filekind.upper()
+    header["DETECTOR"] = detector
+    for keyword, value in values.items():
+        if keyword != DETECTOR:  # an or-pattern goes in the P_ keyword, its first value in
+            header[FITS_KEYWORDS[keyword]] = value.split("|")[0]
+            if "|" in value:
+                header[PATTERN_KEYWORDS[keyword]] = value + "|"
+    header["SUBARRAY"] = subarray
+    header["SUBSTRT1"], header["SUBSTRT2"] = 1, 1
+    header["SUBSIZE1"], header["SUBSIZE2"] = size, size
+    header["FASTAXIS"], header["SLOWAXIS"] = instrument.detectors[detector]
+    header["REFTYPE"] = kind.filekind.upper()
+    header["DATAMODL"] = kind.model
     header["USEAFTER"] = (reference.use_after.replace(" ", "T"), "use after this date")
     header["PEDIGREE"] = reference.pedigree
-    values = ", ".join(f"{k}={v}" for k, v in zip(kind.match, reference.row, strict=True))
-    header["DESCRIP"] = f"Demo {kind.instrument} {kind.filekind} for {values}"
+    described = ", ".join(f"{FITS_KEYWORDS[k]}={v}" for k, v in values.items())
+    header["DESCRIP"] = f"Demo {kind.instrument.upper()} {kind.filekind} for {described}"[:68]
     header["AUTHOR"] = AUTHOR
-    for keyword, value in zip(kind.match, reference.row, strict=True):
-        header[keyword] = value
-    for keyword in kind.extra_keys:
-        header[keyword] = PARAMETERS[kind.instrument][keyword][0]
-    header["HISTORY"] = f"Generated by opencrds (seed {seed})."
-    if kind.reffile_format == "TABLE":
-        primary = fits.PrimaryHDU(header=header)
-        columns = [
-            fits.Column(name="WAVELENGTH", format="E", unit="um",
-                        array=np.linspace(0.6, 5.0, 8, dtype="float32")),
-            fits.Column(name="VALUE", format="E",
-                        array=rng.normal(1.0, 0.01, 8).astype("float32")),
-        ]
-        hdus = fits.HDUList([primary, fits.BinTableHDU.from_columns(columns, name="DATA")])
+    if kind.ndim == 3:
+        header["NGROUPS"], header["NFRAMES"], header["GROUPGAP"] = 2, 1, 0
+    if kind.filekind in UNITS:
+        header["BUNIT"] = UNITS[kind.filekind]
+    if kind.content in ("area", "photom"):
+        header["PIXAR_SR"] = (2.29e-14, "pixel area in steradians")
+        header["PIXAR_A2"] = (0.000973, "pixel area in square arcseconds")
+    header["HISTORY"] = f"Made up by the OpenCRDS demo generator (seed {seed}): not JWST data."
+    hdus = fits.HDUList([fits.PrimaryHDU(header=header)])
+    if kind.content == "photom":
+        filters = instrument.values.get(FILTER, ("N/A",))
+        rows = len(filters)
+        second = ("subarray", subarray) if kind.instrument == "miri" else (
+            "pupil", instrument.values.get(PUPIL, ("N/A",))[0])
+        hdus.append(fits.BinTableHDU.from_columns([
+            fits.Column(name="filter", format="12A", array=np.array(filters)),
+            fits.Column(name=second[0], format="12A", array=np.array([second[1]] * rows)),
+            fits.Column(name="photmjsr", format="E",
+                        array=rng.normal(0.5, 0.01, rows).astype("float32")),
+            fits.Column(name="uncertainty", format="E",
+                        array=np.full(rows, 0.005, dtype="float32")),
+        ], name="PHOTOM"))
     else:
-        data = rng.normal(1.0, 0.01, (8, 8)).astype("float32")
-        hdus = fits.HDUList([fits.PrimaryHDU(data=data, header=header)])
-    hdus.writeto(path, overwrite=True, output_verify="exception")
+        shape = (2, size, size) if kind.ndim == 3 else (size, size)
+        hdus.append(fits.ImageHDU(rng.normal(1.0, 0.01, shape).astype("float32"), name="SCI"))
+        if kind.content == "image":
+            hdus.append(fits.ImageHDU(np.full(shape, 0.01, dtype="float32"), name="ERR"))
+            hdus.append(fits.ImageHDU(np.zeros((size, size), dtype="uint32"), name="DQ"))
+            hdus.append(fits.BinTableHDU.from_columns([
+                fits.Column(name="BIT", format="J", array=np.array([0])),
+                fits.Column(name="VALUE", format="J", array=np.array([1])),
+                fits.Column(name="NAME", format="8A", array=np.array(["DO_NOT_USE"])),
+                fits.Column(name="DESCRIPTION", format="24A",
+                            array=np.array(["Bad pixel, do not use"])),
+            ], name="DQ_DEF"))
+    hdus.writeto(path, overwrite=True, output_verify="exception", checksum=True)
 
 
 # ---- samples -------------------------------------------------------------------------------
 
-_SAMPLE_VALUES: dict[str, tuple[dict[str, str], ...]] = {
-    "camera": ({"DETECTOR": "CAM1", "FILTER": "F100W", "READPATT": "FAST"},
-               {"DETECTOR": "CAM2", "FILTER": "F300W", "READPATT": "SLOW"}),
-    "spectro": ({"DETECTOR": "SPEC1", "GRATING": "G395", "SLIT": "S200"},
-                {"DETECTOR": "SPEC1", "GRATING": "G140", "SLIT": "S400"}),
-    "guider": ({"DETECTOR": "GUIDER1"}, {"DETECTOR": "GUIDER2"}),
-}
-_SAMPLE_DATES = (("2024-06-01", "12:00:00"), ("2023-03-01", "08:30:00"))
+
+def dataset_header(spec: DatasetSpec) -> dict[str, str]:
+    """The header of a demo dataset, keyed by data-model keyword."""
+    subarray, _size = INSTRUMENT[spec.instrument].subarray
+    return {"META.INSTRUMENT.NAME": spec.instrument.upper(), **spec.values,
+            SUBARRAY: subarray, DATE_KEYS[0]: spec.date, DATE_KEYS[1]: spec.time,
+            "META.TELESCOPE": "JWST"}
 
 
-def _expected(builder: _Builder, instrument: str, header: Mapping[str, str]) -> dict[str, str]:
-    """The reference each type selects, worked out from the rows (not from the engine)."""
-    when = f"{header['DATE-OBS']} {header['TIME-OBS']}"
+def _expected(builder: _Builder, spec: DatasetSpec) -> dict[str, str]:
+    """The reference each type selects, worked out from the rows (not by the rules engine)."""
+    header = dataset_header(spec)
+    when = f"{spec.date} {spec.time}"
     result = {}
-    for kind in KINDS:
-        if kind.instrument != instrument:
-            continue
-        for row, value in builder.rows[(instrument, kind.filekind)].items():
-            if all(header[p] in field.split("|") for p, field in zip(kind.match, row,
-                                                                     strict=True)):
-                if isinstance(value, dict):
-                    result[kind.filekind] = value[max(d for d in value if d <= when)]
-                else:
-                    result[kind.filekind] = value
+    for kind in (k for k in KINDS if k.instrument == spec.instrument):
+        for row, dates in builder.rows[(kind.instrument, kind.filekind)].items():
+            if all(header[key] in value.split("|")
+                   for key, value in zip(kind.match, row, strict=True)):
+                result[kind.filekind] = dates[max(d for d in dates if d <= when)]
     return result
-
-
-def _samples(builder: _Builder, context: str) -> tuple[SampleHeader, ...]:
-    samples = []
-    for instrument, variants in _SAMPLE_VALUES.items():
-        for index, values in enumerate(variants):
-            for date, time in _SAMPLE_DATES[: 2 if index == 0 else 1]:
-                header = {"INSTRUME": instrument.upper(), **values,
-                          "DATE-OBS": date, "TIME-OBS": time}
-                if instrument == "camera":
-                    header["EXPTYPE"] = "CAM_IMAGE"
-                name = f"{instrument}-{index + 1}-{date}"
-                samples.append(SampleHeader(name, header, _expected(builder, instrument, header),
-                                            context))
-    return tuple(samples)
 
 
 # ---- entry point ---------------------------------------------------------------------------
@@ -403,50 +494,58 @@ def generate_demo_mission(target_dir: str | Path, *, seed: int = 0) -> DemoMissi
     """Write the demo mission under ``target_dir`` (created; files of the same names are
     overwritten) and describe it. The same ``seed`` always gives byte-identical files."""
     root = Path(target_dir)
-    definitions_dir = root / "definitions" / OBSERVATORY
-    write_definitions(demo_definition(), definitions_dir)
-    definition = load_definitions(definitions_dir)
-    builder = _Builder(root, seed, definition)
-    history = _build_rules(builder)
+    builder = _Builder(root)
+    history, deliveries = _build(builder)
     references_dir = root / "references" / OBSERVATORY
     references_dir.mkdir(parents=True, exist_ok=True)
     for reference in builder.references:
         _write_fits(references_dir / reference.name, reference, seed)
     operational = builder.contexts[-1]
-    samples = _samples(builder, operational)
+    samples = tuple(SampleHeader(spec.dataset_id, dataset_header(spec),
+                                 _expected(builder, spec), operational) for spec in DATASETS)
     samples_path = root / "samples" / OBSERVATORY / "headers.json"
     samples_path.parent.mkdir(parents=True, exist_ok=True)
     samples_path.write_text(json.dumps(
         {"observatory": OBSERVATORY, "context": operational,
          "samples": [{"name": s.name, "header": s.header, "expected": s.expected}
                      for s in samples]}, indent=2) + "\n", encoding="utf-8")
-    config = _server_config(builder, history)
+    config = _server_config(builder, history, seed)
     config_dir = root / "config" / OBSERVATORY
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "server_config").write_text(pprint.pformat(config, width=100) + "\n",
                                               encoding="utf-8")
     (config_dir / "ref_cache_subdir_mode").write_text("flat\n", encoding="utf-8")
     return DemoMission(
-        root=root, seed=seed, definition=definition, contexts=tuple(builder.contexts),
+        root=root, seed=seed, contexts=tuple(builder.contexts),
         operational_context=operational, history=tuple(history),
         mappings=tuple(sorted(builder.mappings)),
         references=tuple(sorted(r.name for r in builder.references)),
-        samples=samples, server_config=config,
+        samples=samples, deliveries=tuple(deliveries), server_config=config,
     )
 
 
-def _server_config(builder: _Builder, history: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """A description of the mission in the shape of CRDS's cached ``server_config``."""
+def _server_config(builder: _Builder, history: list[tuple[str, str, str]],
+                   seed: int) -> dict[str, Any]:
+    """The mission in the shape of CRDS's cached ``server_config`` (what the importer reads)."""
     operational = builder.contexts[-1]
+    calver, build = BUILD_CONTEXTS[-1]
     return {
         "observatory": OBSERVATORY,
         "operational_context": operational,
         "edit_context": operational,
+        "build_context": build,
+        "build_calver": calver,
         "context_history": [list(entry) for entry in reversed(history)],
         "mappings": sorted(builder.mappings),
         "bad_files_list": [],
         "bad_files": "",
         "status": "demo",
         "connected": False,
-        "seed": builder.seed,
+        "last_synced": history[-1][0],  # crds reads it from a cache it cannot refresh
+        "seed": seed,
     }
+
+
+def history_date(text: str) -> datetime.datetime:
+    """A date of the demo (``YYYY-MM-DD HH:MM:SS``) as aware UTC."""
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.UTC)

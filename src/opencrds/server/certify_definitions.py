@@ -2,7 +2,7 @@
 
 A server serves one mission; its certify path (file submissions) checks files against that
 mission's definitions: those the store holds (``<store>/definitions/<obs>``, imported with a
-mission defined by data such as ``demo``), else the ones shipped with opencrds (HST, JWST,
+mission defined by data such as ``example``), else the ones shipped with opencrds (HST, JWST,
 Roman, TOBS). A mission with neither is an error, never a silent pass.
 """
 

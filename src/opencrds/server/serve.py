@@ -6,7 +6,8 @@ long one may take to send a request or to take a response. Everything the server
 under ``$OPENCRDS_HOME`` (``--home``); ``DATABASE_URL`` selects PostgreSQL. Before the workers
 fork, the master prepares the data folder, applies pending migrations (under a lock, so
 servers and ``opencrds manage`` starting together do it once), collects the static files and,
-with ``--demo``, generates and imports a synthetic mission on first use; the operational
+with ``--demo``, generates and imports the demo on first use (a made-up JWST-shaped mission
+served as ``jwst``, so the unmodified crds client can use it); the operational
 context is parsed once, so the workers share it. The command's options reach the settings
 through :func:`opencrds.server.config.configure`, not the environment.
 """
@@ -51,7 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--observatory", metavar="NAME",
                         help="the observatory served (default: the only one in the catalog)")
     parser.add_argument("--demo", action="store_true",
-                        help="serve the synthetic 'demo' mission (generated on first use)")
+                        help="serve the demo: a small made-up JWST-shaped mission, as 'jwst' "
+                             "(generated on first use; give it a --home of its own)")
     parser.add_argument("--home", metavar="DIR",
                         help="data folder (default: $OPENCRDS_HOME or the user data folder)")
     parser.add_argument("--workers", type=int, default=default_workers(),
@@ -94,8 +96,13 @@ def configure_from(args: argparse.Namespace) -> None:
     """Hand the command's --home, --observatory (--demo) and --host to the settings."""
     from . import config
 
-    if args.demo and not args.observatory:
-        args.observatory = "demo"
+    if args.demo:
+        from opencrds.observatories.demo import OBSERVATORY
+
+        if args.observatory and args.observatory.lower() != OBSERVATORY:
+            raise NothingToServe(f"--demo serves '{OBSERVATORY}', not '{args.observatory}'")
+        args.observatory = OBSERVATORY
+        os.environ.setdefault("OPENCRDS_STAGE", "demo")  # the page chrome shows it
     config.configure(home=os.path.abspath(args.home) if args.home else None,
                      observatory=args.observatory.lower() if args.observatory else None,
                      allowed_hosts=_allowed_hosts(args.host))
@@ -120,9 +127,13 @@ def prepare(args: argparse.Namespace) -> str:
         recover()  # submissions a killed worker left half done (SERVER.md §2.3)
     if args.demo:
         from .catalog.demo import ensure_demo
+        from .catalog.errors import ImportFailed
 
-        with schema_lock():  # servers starting together import it once
-            report = ensure_demo()
+        try:
+            with schema_lock():  # servers starting together import it once
+                report = ensure_demo()
+        except ImportFailed as exc:
+            raise NothingToServe(str(exc)) from None
         if report is not None:
             log.info("Imported the demo mission: %s", report.summary())
     try:

@@ -68,9 +68,11 @@ def observation_date(header: dict[str, Any]) -> datetime.datetime | None:
     return None
 
 
-def store_header(observatory: str, path: str, header: dict[str, Any]) -> DatasetHeader:
-    """Create or replace the catalog row of one dataset; its record."""
-    identity = identify(header, path)
+def store_header(observatory: str, path: str, header: dict[str, Any],
+                 identity: Identity | None = None) -> DatasetHeader:
+    """Create or replace the catalog row of one dataset (its id read from ``header`` and
+    ``path`` unless given); its record."""
+    identity = identity or identify(header, path)
     plain = {str(k): str(v) for k, v in header.items()}
     record, _created = DatasetHeader.objects.update_or_create(
         observatory=observatory, dataset_id=identity.dataset_id,

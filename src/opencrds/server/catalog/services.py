@@ -17,6 +17,7 @@ services (the admin's change forms, ``manage shell``) still bump it through
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import os
 import re
@@ -24,6 +25,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +34,7 @@ from opencrds.rules.naming import name_serial
 
 from . import queries, signals
 from .contexts import check_observatory, require_mapping
-from .datasets import store_header
+from .datasets import INSTRUMENT_KEYS, Identity, store_header
 from .errors import CatalogError, InvalidPipelineKey, UnknownContext, UnknownFile
 from .importer import CacheImporter, ImportReport
 from .models import (
@@ -47,10 +49,12 @@ from .models import (
 
 
 def audit(user: str, observatory: str, action: str, filename: str = "", why: str = "",
-          details: str = "") -> AuditEntry:
-    """Record one action in the audit log (services call it inside their transaction)."""
+          details: str = "", date: datetime.datetime | None = None) -> AuditEntry:
+    """Record one action in the audit log (services call it inside their transaction);
+    ``date`` only for actions of the past being recorded now (default: now)."""
     return AuditEntry.objects.create(user=user, observatory=observatory, action=action,
-                                     filename=filename, why=why, details=details)
+                                     filename=filename, why=why, details=details,
+                                     date=date or timezone.now())
 
 
 @contextlib.contextmanager
@@ -375,7 +379,62 @@ def push_remote_context(observatory: str | None, key: str, context: str,
     return remote
 
 
+@dataclass(frozen=True)
+class PastDelivery:
+    """Files delivered before the catalog existed (a cache import knows no deliveries): when,
+    by whom, why, and the files in delivery order."""
+
+    date: datetime.datetime
+    user: str
+    why: str
+    files: tuple[str, ...]
+
+
+def record_past_deliveries(observatory: str | None, deliveries: Iterable[PastDelivery], *,
+                           user: str) -> int:
+    """Give catalogued files their delivery (date, deliverer, and the reason as a reference's
+    description) and audit each as ``submit file`` at its delivery date, by its deliverer;
+    the number of files. Files the catalog does not hold are :class:`UnknownFile`."""
+    observatory = check_observatory(observatory)
+    count = 0
+    with catalog_change(observatory):
+        for delivery in deliveries:
+            known = set(FileRecord.objects.filter(observatory=observatory,
+                                                  name__in=delivery.files)
+                        .values_list("name", flat=True))
+            missing = [name for name in delivery.files if name not in known]
+            if missing:
+                raise UnknownFile(f"not in the catalog: {', '.join(missing)}")
+            records = FileRecord.objects.filter(observatory=observatory, name__in=known)
+            records.update(delivery_date=delivery.date, deliverer_user=delivery.user)
+            records.filter(type=FileRecord.Kind.REFERENCE).update(description=delivery.why)
+            for name in delivery.files:
+                audit(delivery.user, observatory, "submit file", filename=name,
+                      why=delivery.why, date=delivery.date)
+            count += len(delivery.files)
+        audit(user, observatory, "record past deliveries",
+              details=f"{count} files delivered before the catalog existed")
+    return count
+
+
 # ---- datasets ---------------------------------------------------------------------------------
+
+
+def add_dataset_header(observatory: str | None, dataset_id: str, header: dict[str, Any], *,
+                       user: str = "", source: str = "") -> str:
+    """Store (or replace) the header of a dataset known by its id (``PRODUCT:EXPOSURE``, or
+    one name for both); the two-part id."""
+    observatory = check_observatory(observatory)
+    product, _, exposure = dataset_id.upper().partition(":")
+    instrument = next((str(header[k]) for k in INSTRUMENT_KEYS if header.get(k)), "")
+    if not product or not instrument:
+        raise ValueError(f"dataset '{dataset_id}': no id or no instrument in its header")
+    identity = Identity(product, exposure or product, instrument.lower())
+    with transaction.atomic():
+        record = store_header(observatory, source or identity.dataset_id, header, identity)
+        audit(user, observatory, "import dataset", filename=record.dataset_id,
+              why=f"header of {record.dataset_id}")
+    return record.dataset_id
 
 
 def import_dataset(observatory: str | None, path: str, *, user: str = "") -> str:
