@@ -66,8 +66,11 @@ def pages_of(f: Facts) -> list[Page]:
             *_e("#operational_context", f.operational), *_e("#edit_context", f.edit)),
             owner="skeleton", verified=True),
         Page("context-table", f"/context_table/{f.operational}", (
-            *_e("h1", f.operational), *_e("main", f.imap, f.rmap, f.reference)),
+            *_e("h1", f.operational), *_e("main", f.imap, f.rmap)),
             owner="contexts", narrow=True),
+        Page("context-table-instrument", f"/context_table/{f.operational}/{f.instrument}/", (
+            *_e("h1", f.operational), *_e("#instrument_tables", f.rmap, f.reference)),
+            owner="contexts"),
         Page("context-history", "/display_context_history/", (
             *_e("#context_history", f.history[0][1], f.history_description, f.history[1][1]),),
             owner="contexts", narrow=True),
@@ -76,7 +79,7 @@ def pages_of(f: Facts) -> list[Page]:
         Page("build-contexts", "/display_build_contexts/", _e("#build_contexts"),
              owner="contexts"),
         Page("recent-activity", "/recent_activity_input/", _e("main form"), owner="contexts"),
-        Page("version-info", "/version_info/", _e("main", "Django", "Python"),
+        Page("version-info", "/version_info/", _e("main", "opencrds", "Django", "crds"),
              owner="contexts"),
         Page("cmdline-bestrefs", "/docs/cmdline_bestrefs/",
              _e("main", "CRDS_PATH", "CRDS_SERVER_URL"), owner="contexts"),
