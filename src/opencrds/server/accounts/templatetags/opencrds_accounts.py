@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
 import os
+from typing import Any
 
 from django import template
 
 import opencrds
-
 from opencrds.rules.errors import CrdsError
 
 from .. import locks, roles, served
