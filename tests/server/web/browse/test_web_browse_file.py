@@ -136,3 +136,17 @@ def test_superusers_get_the_admin_link(hst_server: Server) -> None:
     page = client.get("/browse/hst_0729.pmap", HTTP_HOST="127.0.0.1:8000").content.decode()
     link = re.search(r'<a href="([^"]+)" id="admin_link">', page).group(1)
     assert client.get(link, HTTP_HOST="127.0.0.1:8000").status_code == 200
+
+
+def test_past_actions_and_the_parent_diff_link(hst_server: Server) -> None:
+    from opencrds.server.catalog.models import AuditEntry
+
+    rmap = UNDER["hst"][1]
+    AuditEntry.objects.create(user="olga", observatory="hst", action="mark bad",
+                              filename=rmap, why="a test of the page")
+    page = hst_server.get(f"/browse/{rmap}").text
+    [row] = table(page, "file_actions")[1:]
+    assert row[1:4] == ["olga", "mark bad", "a test of the page"]
+    parent = queries.file_record("hst", rmap)["derived_from"]
+    assert f'href="/difference/?file1={parent}&amp;file2={rmap}"' in page
+    assert hst_server.get(f"/browse/{rmap}?format=json").json()["actions"][0]["user"] == "olga"

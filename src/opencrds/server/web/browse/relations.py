@@ -31,12 +31,13 @@ def names(observatory: str, mapping: str, name: str) -> bool:
 
 #: A quoted mapping name in a pmap or imap.
 _QUOTED_MAPPING = re.compile(rb"'([A-Za-z0-9][A-Za-z0-9_+\-]*\.[ir]map)'")
-#: The mappings each pmap and imap names, read once per process (mappings are immutable).
-_CHILDREN: dict[tuple[str, str], frozenset[str]] = {}
+#: The mappings each pmap and imap names, read once per process (mappings are immutable; the
+#: checksum in the key tells apart two catalogs' different files of one name).
+_CHILDREN: dict[tuple[str, str, str], frozenset[str]] = {}
 
 
-def _children(observatory: str, mapping: str) -> frozenset[str]:
-    key = (observatory, mapping)
+def _children(observatory: str, mapping: str, sha1sum: str) -> frozenset[str]:
+    key = (observatory, mapping, sha1sum)
     found = _CHILDREN.get(key)
     if found is None:
         try:
@@ -52,8 +53,10 @@ def _parents_index(observatory: str, suffix: str) -> dict[str, list[str]]:
     kept per catalog revision."""
     def compute(_revision: Any) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
-        for parent in _mappings(observatory, suffix):
-            for child in _children(observatory, parent):
+        records = FileRecord.objects.filter(observatory=observatory, type="mapping",
+                                            available=True, name__endswith=suffix)
+        for parent, sha1sum in records.order_by().values_list("name", "sha1sum"):
+            for child in _children(observatory, parent, sha1sum):
                 index.setdefault(child, []).append(parent)
         return index
 

@@ -145,7 +145,7 @@ def _mapping_sections(page: dict[str, Any], name: str, record: dict[str, Any]) -
         page["picture"] = _picture(name, mapping)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _highlighted(name: str, text: str) -> str:
     return highlight_mapping(text[:MAPPING_TEXT_LIMIT])
 
