@@ -131,12 +131,12 @@ def pages_of(f: Facts) -> list[Page]:
              owner="skeleton", kind="json", verified=True),
         Page("not-found", "/no/such/page/", (*_e("h1", "404"), *_e("#error_explanation")),
              owner="skeleton", status=404, verified=True),
-        # Django's admin pages name no icon: Chromium asks for /favicon.ico, which the site
-        # does not serve yet (a finding for the skeleton: serve it, then drop allow_404).
+        # Django's admin pages name no icon: Chromium asks for /favicon.ico (redirected to the
+        # site's icon).
         Page("admin-login", "/admin/", _e("main, #content", "Username"),
-             owner="skeleton", verified=True, allow_404=("/favicon.ico",)),
+             owner="skeleton", verified=True),
         Page("admin", "/admin/", _e("#content", "Site administration"),
-             owner="skeleton", role="admin", verified=True, allow_404=("/favicon.ico",)),
+             owner="skeleton", role="admin", verified=True),
         # ---- submission forms (SERVER.md §1.12-§1.23) ----
         *[Page(key, path, (*_e("form#submission_form", f.edit), *_e("#upload_files"),
                            *_e("#upload_dropzone"), *_e("#start_upload"), *_e("#upload_list"),
