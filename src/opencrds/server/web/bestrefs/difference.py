@@ -57,7 +57,12 @@ def _is_pair(element: Any) -> bool:
 
 
 class DifferenceError(ValueError):
-    """Two names that cannot be differenced (the message names the file)."""
+    """Two names that cannot be differenced (the message names the file); ``status`` is the
+    page's HTTP status: 404 for a name the catalog does not know, else 400."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def lines_html(lines: list[tuple[str, str]]) -> SafeString:
@@ -142,10 +147,11 @@ def check_name(observatory: str, name: str) -> str:
     """``name`` if it is a file of the catalog, else :class:`DifferenceError`."""
     name = (name or "").strip()
     if not name:
-        raise DifferenceError("Give two file names: file1 and file2.")
+        raise DifferenceError("Give two file names: file1 and file2.", 404)
     if not is_safe_name(name) or not FileRecord.objects.filter(
             observatory=observatory, name=name).exists():
-        raise DifferenceError(f"'{name[:120]}' is not a file of {observatory.upper()} CRDS.")
+        raise DifferenceError(f"'{name[:120]}' is not a file of {observatory.upper()} CRDS.",
+                              404)
     return name
 
 
@@ -154,7 +160,7 @@ def _path(observatory: str, name: str) -> str:
         return os.fspath(get_file_store().servable_path(observatory, name))  # type: ignore[attr-defined]
     except (OSError, ValueError, AttributeError):
         raise DifferenceError(f"'{name}' is catalogued but its contents are not on this "
-                              "server.") from None
+                              "server.", 404) from None
 
 
 def _mapping_text(observatory: str, name: str) -> str:
@@ -162,7 +168,7 @@ def _mapping_text(observatory: str, name: str) -> str:
         return get_file_store().read_text(observatory, name, "mappings")
     except (OSError, ValueError, UnicodeDecodeError):
         raise DifferenceError(f"'{name}' is catalogued but its text is not on this "
-                              "server.") from None
+                              "server.", 404) from None
 
 
 def parsed_mapping(observatory: str, name: str) -> ParsedMapping:
