@@ -91,14 +91,14 @@ def test_reference_fits_diff(hst_server: Server) -> None:
 
 def test_unknown_and_mixed_names(hst_server: Server) -> None:
     client = Client()
-    for query, named in [({"file1": "hst_0729.pmap", "file2": "nosuch_0001.rmap"},
-                          "nosuch_0001.rmap"),
-                         ({"file1": "../../etc/passwd", "file2": "hst_0729.pmap"}, "passwd"),
-                         ({"file1": "hst_0729.pmap", "file2": "z1r1943el_1dx.fits"},
-                          "z1r1943el_1dx.fits"),
-                         ({"file1": "hst_0729.pmap"}, "file2")]:
+    for query, named, status in [
+            ({"file1": "hst_0729.pmap", "file2": "nosuch_0001.rmap"}, "nosuch_0001.rmap", 404),
+            ({"file1": "../../etc/passwd", "file2": "hst_0729.pmap"}, "passwd", 404),
+            ({"file1": "hst_0729.pmap", "file2": "z1r1943el_1dx.fits"}, "z1r1943el_1dx.fits",
+             400),
+            ({"file1": "hst_0729.pmap"}, "file2", 404)]:
         response = client.get("/difference/", query)
-        assert response.status_code == 404
+        assert response.status_code == status
         assert named in error_text(soup(response))
 
 

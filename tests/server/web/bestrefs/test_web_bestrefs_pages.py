@@ -91,6 +91,16 @@ def test_hst_upload_equals_crds(hst_server: Server, oracle_env: Any) -> None:
         assert results_table(soup(upload(client, HST_DATASET))) == shown
 
 
+def test_hst_geis_header_upload_equals_crds(hst_server: Server, oracle_env: Any) -> None:
+    path = TEST_DATA / "hst" / "dbu1405fu.r1h"
+    page = soup(upload(Client(), path))
+    assert not error_text(page), error_text(page)
+    context = page.find(id="result_context").get_text(strip=True)
+    shown = results_table(page)
+    assert shown == oracle_answers(oracle_env, context, path)  # NOT FOUND messages too
+    assert any(v.startswith("NOT FOUND UseAfter") for v in shown.values())  # its odd DATE-OBS
+
+
 @pytest.mark.parametrize("path", JWST_DATASETS, ids=lambda p: p.name)
 def test_jwst_upload_equals_crds(server: Server, oracle_env: Any, path: Path) -> None:
     if server.observatory != "jwst":

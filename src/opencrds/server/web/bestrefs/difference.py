@@ -20,6 +20,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 from opencrds.io.filediff import diff_files, file_kind
 from opencrds.rules.diff import logical_diffs
 from opencrds.rules.errors import CrdsError
@@ -54,7 +57,19 @@ def _is_pair(element: Any) -> bool:
 
 
 class DifferenceError(ValueError):
-    """Two names that cannot be differenced (the message names the file)."""
+    """Two names that cannot be differenced (the message names the file); ``status`` is the
+    page's HTTP status: 404 for a name the catalog does not know, else 400."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def lines_html(lines: list[tuple[str, str]]) -> SafeString:
+    """Diff lines as ``<span class="line CLASS">`` elements (the inside of a ``<pre>``);
+    built here rather than in a template loop, which is ten times slower."""
+    return mark_safe("".join(f'<span class="line {cls}">{escape(line)}</span>'  # noqa: S308
+                             for cls, line in lines))
 
 
 @dataclass
@@ -63,6 +78,12 @@ class LogicalRow:
 
     keys: list[str]
     difference: list[tuple[str, bool]]  # words of the message; True for a file name
+
+    def html(self) -> str:
+        cells = "".join(f"<td>{escape(cell)}</td>" for cell in self.keys)
+        words = " ".join(f'<a href="/browse/{escape(word)}">{escape(word)}</a>' if is_file
+                         else escape(word) for word, is_file in self.difference)
+        return f'<tr>{cells}<td class="difference">{words}</td></tr>'
 
 
 @dataclass
@@ -83,6 +104,15 @@ class PairDiff:
     @property
     def is_rmap(self) -> bool:
         return self.new.endswith(".rmap")
+
+    @property
+    def rows_html(self) -> SafeString:
+        """The logical table's body rows."""
+        return mark_safe("".join(row.html() for row in self.rows))  # noqa: S308
+
+    @property
+    def text_html(self) -> SafeString:
+        return lines_html(self.text)
 
     @property
     def anchor(self) -> str:
@@ -106,6 +136,10 @@ class Difference:
     def total(self) -> int:
         return sum(pair.count for pair in self.pairs)
 
+    @property
+    def text_html(self) -> SafeString:
+        return lines_html(self.text)
+
 
 # ---- names and files -------------------------------------------------------------------------
 
@@ -113,10 +147,11 @@ def check_name(observatory: str, name: str) -> str:
     """``name`` if it is a file of the catalog, else :class:`DifferenceError`."""
     name = (name or "").strip()
     if not name:
-        raise DifferenceError("Give two file names: file1 and file2.")
+        raise DifferenceError("Give two file names: file1 and file2.", 404)
     if not is_safe_name(name) or not FileRecord.objects.filter(
             observatory=observatory, name=name).exists():
-        raise DifferenceError(f"'{name[:120]}' is not a file of {observatory.upper()} CRDS.")
+        raise DifferenceError(f"'{name[:120]}' is not a file of {observatory.upper()} CRDS.",
+                              404)
     return name
 
 
@@ -125,7 +160,7 @@ def _path(observatory: str, name: str) -> str:
         return os.fspath(get_file_store().servable_path(observatory, name))  # type: ignore[attr-defined]
     except (OSError, ValueError, AttributeError):
         raise DifferenceError(f"'{name}' is catalogued but its contents are not on this "
-                              "server.") from None
+                              "server.", 404) from None
 
 
 def _mapping_text(observatory: str, name: str) -> str:
@@ -133,7 +168,7 @@ def _mapping_text(observatory: str, name: str) -> str:
         return get_file_store().read_text(observatory, name, "mappings")
     except (OSError, ValueError, UnicodeDecodeError):
         raise DifferenceError(f"'{name}' is catalogued but its text is not on this "
-                              "server.") from None
+                              "server.", 404) from None
 
 
 def parsed_mapping(observatory: str, name: str) -> ParsedMapping:
@@ -141,12 +176,28 @@ def parsed_mapping(observatory: str, name: str) -> ParsedMapping:
     key = (observatory, os.path.basename(name))
     parsed = _PARSED.get(key)
     if parsed is None:
+        parsed = _already_loaded(observatory, key[1])
+    if parsed is None:
         parsed = parse_mapping_text(_mapping_text(observatory, key[1]), key[1])
         with _LOCK:
             if len(_PARSED) >= _PARSED_LIMIT:
                 _PARSED.clear()
             _PARSED[key] = parsed
     return parsed
+
+
+def _already_loaded(observatory: str, name: str) -> ParsedMapping | None:
+    """The parsed text of a mapping the server's warm loader already holds (the operational
+    context's, typically), so it is not parsed twice."""
+    from ...catalog import contexts
+
+    try:
+        loader = contexts.loader(observatory)
+        if name not in loader.loaded_names():
+            return None
+        return loader.load(name).parsed
+    except Exception:  # noqa: BLE001 - only a shortcut: parse the text instead
+        return None
 
 
 # ---- text diffs ------------------------------------------------------------------------------

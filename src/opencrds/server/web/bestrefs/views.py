@@ -39,8 +39,7 @@ def _bestrefs_page(request: HttpRequest, page: dict[str, Any], status: int = 200
     return render(request, "web/bestrefs/bestrefs.html", page, status=status)
 
 
-def _headers(request: HttpRequest, form: DatasetForm, observatory: str
-             ) -> list[tuple[str, dict[str, Any]]]:
+def _headers(form: DatasetForm, observatory: str) -> list[tuple[str, dict[str, Any]]]:
     """(dataset name, header) of each dataset asked for; DatasetError when none can be had."""
     if form.cleaned_data["dataset_mode"] == "upload":
         return [datasets.upload_header(form.cleaned_data["dataset_file"])]
@@ -80,7 +79,7 @@ def bestrefs(request: HttpRequest) -> HttpResponse:
         page["error_message"] = str(exc)
         return _bestrefs_page(request, page)
     try:
-        found = _headers(request, form, observatory)
+        found = _headers(form, observatory)
     except datasets.DatasetError as exc:
         page["error_message"] = str(exc)
         return _bestrefs_page(request, page)
@@ -173,7 +172,7 @@ def difference(request: HttpRequest) -> HttpResponse:
         found = compute_difference(observatory, *names)
     except DifferenceError as exc:
         page["error_message"] = str(exc)
-        return render(request, "web/bestrefs/difference.html", page, status=404)
+        return render(request, "web/bestrefs/difference.html", page, status=exc.status)
     if found.html is None:  # rendered once: the difference of two names never changes
         found.html = mark_safe(render_to_string(  # noqa: S308 - our template's output
             "web/bestrefs/_difference_body.html", {"difference": found}))
