@@ -25,7 +25,15 @@ OPERATOR_URLS = ["/set_default_context/", "/mark_bad/"]
 JSON_URLS = ["/upload/list/", "/upload/chunked/", "/upload/new/", "/jpoll/open_channel"]
 PUBLIC_URLS = ["/", "/login/", "/lock_status/alice/", "/submission_form/redcat_description.yml",
                "/difference/?file1=jwst_0540.pmap&file2=jwst_0541.pmap",  # the form needs login
-               "/old_results/"]
+               "/old_results/",
+               # the public web site (issue #14)
+               "/context_table/jwst_0541.pmap", "/context_table/jwst_0541.pmap/niriss/",
+               "/display_context_history/", "/display_all_contexts/",
+               "/display_build_contexts/", "/recent_activity_input/", "/version_info/",
+               "/docs/cmdline_bestrefs/", "/browse_db/", "/browse_db/?format=json",
+               "/browse/jwst_0541.pmap", "/browse/jwst_0541.pmap?format=json", "/json/browse/",
+               "/bestrefs/", "/bestrefs_explore/", "/bestrefs_explore/?instrument=niriss",
+               "/favicon.ico"]
 #: Pages for any logged-in user (anonymous users are sent to log in).
 LOGIN_URLS = ["/delivery_status/", "/submission_history/",
               "/submission_history/?instrument=niriss&status=ready"]
@@ -103,7 +111,7 @@ def ready_submission(user: Any) -> Any:
 def test_public_urls_open_to_everyone(site: dict[str, Any], role: str) -> None:
     client = client_as(role, site)
     for url in PUBLIC_URLS:
-        assert client.get(url).status_code == 200, (role, url)
+        assert client.get(url).status_code in (200, 301), (role, url)
     submission = ready_submission(site["submitter"])
     assert client.get(f"/display_result/{submission.pk}").status_code == 200
     assert client.get(f"/monitor/{submission.pk}/").status_code == 200
@@ -235,3 +243,51 @@ def test_every_post_needs_its_csrf_token(site: dict[str, Any]) -> None:
     for url in POST_URLS:
         response = client.post(url, {"description": "x"})
         assert response.status_code == 403, url
+
+
+#: What the walk does not request: Django's admin (test_admin_is_for_superusers), static files,
+#: the wire (JSON-RPC, downloads, health: tests/server/test_rpc.py, test_downloads.py).
+NOT_PAGES = ("admin/", "^static/", "^json/", "^unchecked_", "health")
+
+
+def _patterns(resolvers: list[Any], prefix: str = "") -> Iterator[str]:
+    from django.urls.resolvers import URLResolver
+
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern)
+
+
+def test_every_url_of_the_site_is_walked(site: dict[str, Any]) -> None:
+    """Each URL pattern of the server (but the wire and admin) is requested by a walk above:
+    a page added without a row here fails this test."""
+    from django.urls import get_resolver, resolve
+
+    walked = [*PUBLIC_URLS, *LOGIN_URLS, *FORM_URLS, *OPERATOR_URLS, *JSON_URLS, *POST_URLS,
+              "/display_result/00000000-0000-0000-0000-000000000000",
+              "/authenticated_result/00000000-0000-0000-0000-000000000000",
+              "/monitor/00000000-0000-0000-0000-000000000000/",
+              "/submission_history/00000000-0000-0000-0000-000000000000/",
+              "/upload/delete/walk.json", "/jpoll/pull_messages/key/", "/logout/", "/json/browse/"]
+    covered = {resolve(url.split("?")[0]).route for url in walked}
+    pages = {route for route in _patterns(get_resolver().url_patterns)
+             if not route.startswith(NOT_PAGES)}
+    assert pages - covered == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_result_upload_jpoll_and_logout_urls(site: dict[str, Any], role: str) -> None:
+    """The review page needs a login under /authenticated_result/; deleting an upload needs
+    one; a jpoll channel is read by its key alone (an unknown key: 404); logout always ends
+    on the home page."""
+    submission = ready_submission(site["submitter"])
+    client = client_as(role, site)
+    page = client.get(f"/authenticated_result/{submission.pk}")
+    assert page.status_code == (302 if role == "anonymous" else 200), role
+    deleted = client.get("/upload/delete/walk.json")
+    assert deleted.status_code == 403 if role == "anonymous" else deleted.status_code in (200, 404)
+    assert client.get("/jpoll/pull_messages/no-such-key/").status_code == 404
+    response = client.get("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/", role
