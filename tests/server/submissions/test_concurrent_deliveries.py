@@ -116,7 +116,8 @@ def test_two_users_deliver_at_once(served: SubmissionServer, tmp_path: Path) -> 
                  for user in DELIVERIES}
     assert generated["alice"] and generated["bob"], outputs
     assert not generated["alice"] & generated["bob"], generated
-    for user in confirmed:
-        assert generated[user] <= mappings, (user, generated[user] - mappings)
+    for user in confirmed:  # the first's pmap is superseded when the second derives from it
+        rules = {name for name in generated[user] if not name.endswith(".pmap")}
+        assert rules <= mappings, (user, rules - mappings)
     assert server.get("/lock_status/alice/").json()["name"] == ""
     assert server.get("/lock_status/bob/").json()["name"] == ""
