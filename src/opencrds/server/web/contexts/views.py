@@ -196,8 +196,9 @@ def recent_activity(request: HttpRequest) -> HttpResponse:
                 "date", "filename", "action", "why", "details", "user"), activity.PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
         else:
-            error = "; ".join(str(message) for messages in form.errors.values()
-                              for message in messages)
+            error = "; ".join(f"{form.fields[name].label}: {message}" if name in form.fields
+                              else str(message)
+                              for name, messages in form.errors.items() for message in messages)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/contexts/recent_activity.html", {
