@@ -153,9 +153,10 @@ def deliveries_per_month(observatory: str) -> MonthCounts:
 
 def recent_deliveries(observatory: str, limit: int = 8) -> list[dict[str, object]]:
     """The files delivered last: name, type, instrument, ``when`` (delivered, else first
-    activated), deliverer, description."""
-    return list(FileRecord.objects.filter(observatory=observatory)
-                .annotate(when=_WHEN).filter(when__isnull=False)
-                .order_by("-when", "-name")
-                .values("name", "type", "instrument", "when", "deliverer_user",
-                        "description")[:limit])
+    activated), deliverer, description (kept per catalog revision: a scan of the catalog)."""
+    return cache.get(observatory, ("recent deliveries", limit), lambda _: list(
+        FileRecord.objects.filter(observatory=observatory)
+        .annotate(when=_WHEN).filter(when__isnull=False)
+        .order_by("-when", "-name")
+        .values("name", "type", "instrument", "when", "deliverer_user", "description")[:limit]),
+        max_age=REVISION_CHECK_SECONDS)
