@@ -45,6 +45,8 @@ def test_home_shows_the_contexts_instruments_and_history(server) -> None:  # noq
     assert 'class="status-latest">latest<' in page
     assert 'id="menu_bestrefs"' in page and 'href="/login/"' in page
     assert 'id="menu_restricted"' not in page  # anonymous: no private menus
+    deliveries = page.split('id="recent_deliveries"', 1)[1].split("</table>", 1)[0]
+    assert deliveries.count('<a href="/browse/') == 8
 
 
 def test_context_history_and_all_contexts(server) -> None:  # noqa: ANN001
@@ -102,6 +104,9 @@ def test_build_contexts_version_info_and_help(server) -> None:  # noqa: ANN001
 def test_recent_activity_filters(hst_server) -> None:  # noqa: ANN001
     page = _get(hst_server, "/recent_activity_input/")
     assert 'id="activity_form"' in page and 'id="deliveries_per_month"' in page
+    months = page.split('id="deliveries_per_month"', 1)[1].split("</table>", 1)[0]
+    assert months.count("<tr>") > 50 and "<th scope=\"col\">wfc3</th>" in months
+    assert page.count('class="series-') > 100  # the chart's bars
     assert 'id="activity_results"' not in page
     everything = _get(hst_server, "/recent_activity_input/?action=*&extension=*")
     assert 'id="activity_results"' in everything and "import cache" in everything
@@ -109,3 +114,6 @@ def test_recent_activity_filters(hst_server) -> None:  # noqa: ANN001
     assert "Nothing matches these filters." in none
     bad = _get(hst_server, "/recent_activity_input/?start_date=yesterday")
     assert "Start Date: &#x27;yesterday&#x27; is not a date" in bad
+    wrong = _get(hst_server, "/recent_activity_input/?action=explode&page=x")
+    assert '<div id="error_message" class="error_message">Action: Select a valid choice.' \
+        in wrong

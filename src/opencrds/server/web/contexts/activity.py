@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from ...catalog.models import AuditEntry, FileRecord
 from ...catalog.revision_cache import REVISION_CHECK_SECONDS, cache
@@ -18,7 +18,7 @@ ANY = "*"
 PAGE_SIZE = 100
 
 
-def _date(value: str, field: str, end: bool = False) -> datetime.datetime | None:
+def _date(value: str, end: bool = False) -> datetime.datetime | None:
     value = value.strip()
     if value in ("", ANY):
         return None
@@ -26,7 +26,7 @@ def _date(value: str, field: str, end: bool = False) -> datetime.datetime | None
         moment = datetime.datetime.fromisoformat(value.replace("/", "-"))
     except ValueError:
         raise forms.ValidationError(
-            f"{field}: '{value}' is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)") from None
+            f"'{value}' is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)") from None
     if end and len(value) <= 10:
         moment += datetime.timedelta(days=1)
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
@@ -57,10 +57,10 @@ class ActivityForm(forms.Form):
         self.observatory = observatory
 
     def clean_start_date(self) -> datetime.datetime | None:
-        return _date(self.cleaned_data.get("start_date") or "", "Start Date")
+        return _date(self.cleaned_data.get("start_date") or "")
 
     def clean_stop_date(self) -> datetime.datetime | None:
-        return _date(self.cleaned_data.get("stop_date") or "", "Stop Date", end=True)
+        return _date(self.cleaned_data.get("stop_date") or "", end=True)
 
     def entries(self) -> QuerySet[AuditEntry]:
         """The audit entries matching the (valid) filters, newest first."""
@@ -115,6 +115,11 @@ class MonthCounts:
                            {key: v for key, v in self.counts.items() if key[0] in months})
 
 
+#: When a file came: its delivery date, else (catalogs imported from a CRDS cache, which
+#: does not record deliveries) when a context first used it.
+_WHEN = Coalesce("delivery_date", "activation_date")
+
+
 def _month_list(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     months, month = [], first.replace(day=1)
     while month <= last:
@@ -124,9 +129,9 @@ def _month_list(first: datetime.date, last: datetime.date) -> list[datetime.date
 
 
 def _deliveries(observatory: str) -> MonthCounts:
-    rows = (FileRecord.objects.filter(observatory=observatory, type=FileRecord.Kind.REFERENCE,
-                                      delivery_date__isnull=False)
-            .annotate(month=TruncMonth("delivery_date", tzinfo=datetime.UTC))
+    rows = (FileRecord.objects.filter(observatory=observatory, type=FileRecord.Kind.REFERENCE)
+            .annotate(when=_WHEN).filter(when__isnull=False)
+            .annotate(month=TruncMonth("when", tzinfo=datetime.UTC))
             .values_list("month", "instrument").annotate(n=Count("id")).order_by())
     counts: dict[tuple[datetime.date, str], int] = defaultdict(int)
     for month, instrument, n in rows:
@@ -140,14 +145,18 @@ def _deliveries(observatory: str) -> MonthCounts:
 
 
 def deliveries_per_month(observatory: str) -> MonthCounts:
-    """References delivered per month and instrument (kept per catalog revision)."""
+    """References delivered (else first activated) per month and instrument (kept per
+    catalog revision)."""
     return cache.get(observatory, "deliveries per month", lambda _: _deliveries(observatory),
                      max_age=REVISION_CHECK_SECONDS)
 
 
 def recent_deliveries(observatory: str, limit: int = 8) -> list[dict[str, object]]:
-    """The files delivered last: name, type, instrument, date, deliverer, description."""
-    return list(FileRecord.objects.filter(observatory=observatory, delivery_date__isnull=False)
-                .order_by("-delivery_date", "-name")
-                .values("name", "type", "instrument", "delivery_date", "deliverer_user",
-                        "description")[:limit])
+    """The files delivered last: name, type, instrument, ``when`` (delivered, else first
+    activated), deliverer, description (kept per catalog revision: a scan of the catalog)."""
+    return cache.get(observatory, ("recent deliveries", limit), lambda _: list(
+        FileRecord.objects.filter(observatory=observatory)
+        .annotate(when=_WHEN).filter(when__isnull=False)
+        .order_by("-when", "-name")
+        .values("name", "type", "instrument", "when", "deliverer_user", "description")[:limit]),
+        max_age=REVISION_CHECK_SECONDS)

@@ -28,20 +28,22 @@ def timeline_chart(changes: list[Change], now: datetime.datetime) -> SafeString:
         return Chart(WIDTH, 40, "Context history timeline", "No context was ever activated.").render()
     instruments = sorted({name for change in changes for name in change.instruments})
     height = TOP + LANE * (len(instruments) + 1) + 30
-    start = changes[0].date
-    end = max(now, changes[-1].date + datetime.timedelta(days=1))
+    start, last = changes[0].date, changes[-1].date
+    # the last context runs until now: shown a little past its start, not for years
+    end = max(last + datetime.timedelta(days=1), min(now, last + (last - start) * 0.05))
     scale = TimeScale(start, end, LEFT, RIGHT)
     chart = Chart(WIDTH, height, "Context history timeline",
-                  f"Which context was operational when, from {start:%Y-%m-%d} to {end:%Y-%m-%d}, "
+                  f"Which context was operational when, from {start:%Y-%m-%d} to now, "
                   f"and how many rule lines changed per instrument at each of {len(changes)} "
                   "activations.")
     chart.text(4, TOP + LANE * 0.65, "context")
     for index, change in enumerate(changes):
         until = changes[index + 1].date if index + 1 < len(changes) else end
         x0 = scale.x(change.date)
+        to = f"{until:%Y-%m-%d}" if index + 1 < len(changes) else "now"
         chart.rect(x0, TOP, scale.x(until) - x0, LANE - 4,
-                   class_=f"span span-{index % 2}",
-                   tip=f"{change.new}: {change.date:%Y-%m-%d} to {until:%Y-%m-%d}",
+                   class_=f"span span-{index % 2}" + (" current" if to == "now" else ""),
+                   tip=f"{change.new}: {change.date:%Y-%m-%d} to {to}",
                    href=f"/context_table/{change.new}")
     biggest = max((lines for c in changes for _, lines in c.instruments.values()), default=1)
     for lane, name in enumerate(instruments, start=1):
@@ -74,7 +76,8 @@ def deliveries_chart(counts: MonthCounts, title: str, height: float = 220.0) -> 
     bottom = height - 28
     peak = max(counts.total(month) for month in counts.months) or 1
     chart = Chart(WIDTH, height, title,
-                  f"References delivered per month and instrument, {counts.months[0]:%Y-%m} to "
+                  "References delivered (or, without a delivery date, first activated) per "
+                  f"month and instrument, {counts.months[0]:%Y-%m} to "
                   f"{counts.months[-1]:%Y-%m}; the tallest month has {peak}.")
     step = (RIGHT - LEFT) / len(counts.months)
     chart.text(4, TOP, f"{peak} files")

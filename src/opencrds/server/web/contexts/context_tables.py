@@ -179,8 +179,14 @@ def _instrument_html(entry: InstrumentEntry) -> str:
     return "".join(_type_html(t, entry.name, activated) for t in entry.types)
 
 
+@functools.lru_cache(maxsize=24)
+def _kept_html(observatory: str, revision: int, entry: InstrumentEntry) -> str:
+    return _instrument_html(entry)
+
+
 def instrument_html(entry: InstrumentEntry) -> str:
-    """The type accordions and rules tables of one instrument (HTML, kept per revision)."""
+    """The type accordions and rules tables of one instrument (HTML of up to a megabyte: the
+    last few built are kept, for the catalog revision they show)."""
     observatory = queries.server_observatory()
-    return cache.get(observatory, ("context table html", entry.imap),
-                     lambda _: _instrument_html(entry), max_age=REVISION_CHECK_SECONDS)
+    revision = cache.revision(observatory, max_age=REVISION_CHECK_SECONDS).number
+    return _kept_html(observatory, revision, entry)

@@ -25,12 +25,18 @@ def _descriptions(observatory: str) -> dict[tuple[str, str], str]:
         except (DefinitionError, OSError) as exc:
             log.info("no type descriptions for %s: %s", observatory, exc)
             return {}
-    return {(instrument.lower(), kind.lower()): spec.text_descr.strip()
-            for (instrument, kind), spec in definition.types.items() if spec.text_descr}
+    table: dict[tuple[str, str], str] = {}
+    for (instrument, kind), spec in sorted(definition.types.items()):
+        if spec.text_descr:
+            table[(instrument.lower(), kind.lower())] = spec.text_descr.strip()
+            table.setdefault(("*", kind.lower()), spec.text_descr.strip())
+    return table
 
 
 def type_description(observatory: str, instrument: str, filekind: str) -> str:
-    """The description of ``filekind`` for ``instrument`` ('' when the definitions have none)."""
+    """The description of ``filekind`` for ``instrument``, else of that type for all or another
+    instrument ('' when the definitions have none)."""
     table = _descriptions(observatory.lower())
     instrument, filekind = instrument.lower(), filekind.lower()
-    return table.get((instrument, filekind)) or table.get(("all", filekind), "")
+    return (table.get((instrument, filekind)) or table.get(("all", filekind))
+            or table.get(("*", filekind), ""))

@@ -22,7 +22,7 @@ from ...catalog import queries
 from ...catalog.errors import UnavailableFile, UnknownContext, UnknownFile
 from ...catalog.revision_cache import REVISION_CHECK_SECONDS, cache
 from ..exports import csv_page, json_page, requested_format
-from . import activity, charts, context_tables, history, menus, versions
+from . import activity, charts, context_tables, fragments, history, menus, versions
 
 read_only = require_http_methods(["GET", "HEAD"])
 #: Activations of the home page's history table.
@@ -77,7 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "pmap": operational,
         "instruments_html": _instruments_html(observatory, operational, instruments)
         if instruments else "",
-        "history": history.history(observatory, HOME_HISTORY),
+        "history_html": fragments.context_rows_html(history.history(observatory, HOME_HISTORY),
+                                                    "context_history", "Start Date"),
         "deliveries": activity.recent_deliveries(observatory),
         "activity_html": _fragment(observatory, "home activity", "web/contexts/_activity.html",
                                    lambda: _activity_values(observatory, 24, 160)),
@@ -131,9 +132,10 @@ def _context_rows_page(request: HttpRequest, rows: Callable[[], list[history.Con
         return csv_page(("date", "context", "status", "description"),
                         ([r.date_text, r.context, r.status, r.description] for r in rows()),
                         f"{observatory}_{name}.csv")
-    table = _fragment(observatory, name, "web/contexts/_context_rows.html",
-                      lambda: {"rows": rows(), "table_id": name,
-                               "date_label": extra.get("date_label", "Start Date")})
+    table = cache.get(observatory, ("fragment", name),
+                      lambda _: fragments.context_rows_html(
+                          rows(), name, extra.get("date_label", "Start Date")),
+                      max_age=REVISION_CHECK_SECONDS)
     return render(request, template, {"table": table, **extra})
 
 
@@ -196,8 +198,9 @@ def recent_activity(request: HttpRequest) -> HttpResponse:
                 "date", "filename", "action", "why", "details", "user"), activity.PAGE_SIZE)
             page = paginator.get_page(request.GET.get("page"))
         else:
-            error = "; ".join(str(message) for messages in form.errors.values()
-                              for message in messages)
+            error = "; ".join(f"{form.fields[name].label}: {message}" if name in form.fields
+                              else str(message)
+                              for name, messages in form.errors.items() for message in messages)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/contexts/recent_activity.html", {

@@ -28,6 +28,7 @@ def warm_context_pages(observatory: str | None = None) -> float:
 def forget_caches() -> None:
     """Drop what this package keeps for the life of the process (mapping-derived values)."""
     for function in (context_tables._rules, context_tables._instrument,  # noqa: SLF001
+                     context_tables._kept_html,  # noqa: SLF001
                      history._children, history._rule_lines,  # noqa: SLF001
                      history._rmap_change, history._imap_change):  # noqa: SLF001
         function.cache_clear()
