@@ -4,12 +4,7 @@ JWST and HST caches: one row per (observatory, page).
 A row names the URL, who looks at it (anonymous, or a ``submitter`` with an instrument locked,
 an ``operator``, an ``admin``), the HTTP status, and checks: a CSS selector (the element ids
 agreed between the parts of the site) and a text the element must contain, taken from the
-shared data by catalog_facts.py. ``verified`` rows were seen passing on the branch that wrote
-this table; the others are the pages other branches build: while ``LENIENT`` is true a failure
-of an unverified row is a skip that says what failed, so that the table can land before them.
-Set ``LENIENT = False`` (or mark rows verified) once every part is merged: with it False, every
-row passed on a scratch merge of this branch with web-contexts d76e9c8, web-browse 251aa07,
-web-bestrefs 2fe70d5 and web-forms bfd78a3.
+shared data by catalog_facts.py.
 """
 
 from __future__ import annotations
@@ -20,9 +15,6 @@ from dataclasses import dataclass, field
 from catalog_facts import Facts, facts
 from server_helpers import HAVE_SHARED_DATA, OBSERVATORIES
 from site_users import locked_instrument
-
-#: Unverified rows skip instead of failing (see the module docstring).
-LENIENT = True
 
 
 @dataclass(frozen=True)
@@ -42,7 +34,6 @@ class Page:
     role: str | None = None        # None: anonymous; submitter, operator, admin
     status: int = 200
     kind: str = "html"             # html, json or csv
-    verified: bool = False
     narrow: bool = False           # also checked 375 px wide
     allow_404: tuple[str, ...] = ()  # URL patterns whose 404 the page may ask for
     observatories: tuple[str, ...] = field(default=OBSERVATORIES)
@@ -66,7 +57,7 @@ def pages_of(f: Facts) -> list[Page]:
             owner="contexts", narrow=True),
         Page("home-contexts", "/", (
             *_e("#operational_context", f.operational), *_e("#edit_context", f.edit)),
-            owner="skeleton", verified=True),
+            owner="skeleton"),
         Page("context-table", f"/context_table/{f.operational}", (
             *_e("h1", f.operational), *_e("main", f.imap, f.rmap)),
             owner="contexts", narrow=True),
@@ -118,7 +109,7 @@ def pages_of(f: Facts) -> list[Page]:
              owner="bestrefs"),
         # ---- accounts and the chrome (SERVER.md §0.2, §1.11) ----
         Page("login", "/login/", _e("select[name=instrument]", f.instrument, "none"),
-             owner="skeleton", verified=True, narrow=True),
+             owner="skeleton", narrow=True),
         Page("login-form", "/login/", (
             *_e("form#login_form"), *_e("#id_username"), *_e("#id_password"),
             *_e("#id_instrument", f.instrument), *_e("#login_button")), owner="forms"),
@@ -126,17 +117,17 @@ def pages_of(f: Facts) -> list[Page]:
             *_e("#locked_instrument", locked_instrument(f.observatory)),
             *_e("#lock_time_remaining"),
             *_e("#operational_context", f.operational)),
-            owner="skeleton", role="submitter", verified=True),
+            owner="skeleton", role="submitter"),
         Page("health", "/health", _e("body", f'"operational_context": "{f.operational}"'),
-             owner="skeleton", kind="json", verified=True),
+             owner="skeleton", kind="json"),
         Page("not-found", "/no/such/page/", (*_e("h1", "404"), *_e("#error_explanation")),
-             owner="skeleton", status=404, verified=True),
+             owner="skeleton", status=404),
         # Django's admin pages name no icon: Chromium asks for /favicon.ico (redirected to the
         # site's icon).
         Page("admin-login", "/admin/", _e("main, #content", "Username"),
-             owner="skeleton", verified=True),
+             owner="skeleton"),
         Page("admin", "/admin/", _e("#content", "Site administration"),
-             owner="skeleton", role="admin", verified=True),
+             owner="skeleton", role="admin"),
         # ---- submission forms (SERVER.md §1.12-§1.23) ----
         *[Page(key, path, (*_e("form#submission_form", f.edit), *_e("#upload_files"),
                            *_e("#upload_dropzone"), *_e("#start_upload"), *_e("#upload_list"),

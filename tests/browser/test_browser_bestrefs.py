@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from browser_helpers import visit
 from catalog_facts import facts
-from pages import LENIENT, normalised
+from pages import normalised
 from server_helpers import CRDS_CACHE, serverless_env
 
 pytestmark = [pytest.mark.oracle]
@@ -61,9 +61,6 @@ def test_uploaded_dataset_gets_the_references_crds_chooses(
     assert facts(observatory).edit == context
 
     response = visit(page, watch, f"{server.url}/bestrefs/")
-    if LENIENT and response is not None and response.status == 404:
-        watch.problems.clear()
-        pytest.skip("pending: /bestrefs/ (the bestrefs part) is not on this branch yet")
     assert response is not None and response.status == 200
     form = page.locator("form#bestrefs_form")
     form.locator("input[name=dataset_mode][value=upload]").check()

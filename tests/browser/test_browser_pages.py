@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from browser_helpers import SCREENSHOTS, PageWatch, visit
-from pages import LENIENT, Page, all_pages, normalised
+from pages import Page, all_pages, normalised
 from site_users import username
 
 PAGES = all_pages()
@@ -78,25 +78,18 @@ def test_page_shows_the_real_catalog(observatory: str, row: Page, browser_pages:
                                      sites: Any, login_state: Any) -> None:
     watch, _server, url = _open(browser_pages, sites, login_state, observatory, row)
     page = watch.page
-    try:
-        started = time.perf_counter()
-        if row.kind == "html":
-            response = visit(page, watch, url)
-            _record_timing(observatory, row, response, time.perf_counter() - started)
-            assert response is not None and response.status == row.status, \
-                f"HTTP {response.status if response else None} for {row.path}"
-            _check_html(page, row, observatory)
-        else:
-            response = page.request.get(url)
-            assert response.status == row.status, f"HTTP {response.status} for {row.path}"
-            _check_data(response.text(), response.headers.get("content-type", ""), row)
-        assert not watch.problems, watch.report()
-    except Exception as exc:
-        if row.verified or not LENIENT:
-            raise
-        watch.problems.clear()
-        pytest.skip(f"unverified page ({row.owner}) not there yet: "
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+    started = time.perf_counter()
+    if row.kind == "html":
+        response = visit(page, watch, url)
+        _record_timing(observatory, row, response, time.perf_counter() - started)
+        assert response is not None and response.status == row.status, \
+            f"HTTP {response.status if response else None} for {row.path}"
+        _check_html(page, row, observatory)
+    else:
+        response = page.request.get(url)
+        assert response.status == row.status, f"HTTP {response.status} for {row.path}"
+        _check_data(response.text(), response.headers.get("content-type", ""), row)
+    assert not watch.problems, watch.report()
 
 
 @pytest.mark.parametrize(("observatory", "row"), NARROW, ids=_ids(NARROW))
@@ -106,17 +99,10 @@ def test_page_fits_a_narrow_screen(observatory: str, row: Page, browser_pages: A
                                 viewport={"width": 375, "height": 800}, is_mobile=True,
                                 has_touch=True)
     page = watch.page
-    try:
-        response = visit(page, watch, url)
-        assert response is not None and response.status == row.status
-        _check_html(page, row, observatory)
-        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert widths[0] <= widths[1], \
-            f"{row.path} is {widths[0]} px wide on a {widths[1]} px screen"
-        assert not watch.problems, watch.report()
-    except Exception as exc:
-        if row.verified or not LENIENT:
-            raise
-        watch.problems.clear()
-        pytest.skip(f"unverified page ({row.owner}) not there yet: "
-                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+    response = visit(page, watch, url)
+    assert response is not None and response.status == row.status
+    _check_html(page, row, observatory)
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], \
+        f"{row.path} is {widths[0]} px wide on a {widths[1]} px screen"
+    assert not watch.problems, watch.report()

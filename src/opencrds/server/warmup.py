@@ -1,4 +1,4 @@
-"""Loading the operational context before the server forks its workers."""
+"""Loading the operational context and warming the web pages before the server forks its workers."""
 
 from __future__ import annotations
 
@@ -29,7 +29,21 @@ def warm_operational_context() -> None:
             log.info("loaded %s in %.1f s", name, time.perf_counter() - started)
         server_info()
         get_resolver().resolve("/json/")  # imports the URL configuration and the views
+        _warm_pages(observatory)
     except Exception as exc:  # serving still works; contexts then load on first use
         log.warning("could not preload the operational context: %s", exc)
     finally:
         connections.close_all()
+
+
+def _warm_pages(observatory: str) -> None:
+    """What the first visitor of the home, history and browse pages would otherwise wait for
+    (1-2 s on HST): the context tables and history timeline, the pmap/imap indexes, the
+    certify definitions and the FITS reader."""
+    from .web.browse import warm as warm_browse
+    from .web.contexts.warm import warm_context_pages
+
+    started = time.perf_counter()
+    warm_context_pages(observatory)
+    warm_browse(observatory)
+    log.info("web pages of %s warmed in %.1f s", observatory, time.perf_counter() - started)
