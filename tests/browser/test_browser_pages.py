@@ -23,12 +23,24 @@ def _ids(params: list[tuple[str, Page]]) -> list[str]:
     return [f"{observatory}-{row.id}" for observatory, row in params]
 
 
+#: The visible form fields that have no accessible name (label, aria-label, aria-labelledby
+#: or title): a screen reader could not say what they are for.
+UNLABELLED_FIELDS = """() => Array.from(document.querySelectorAll(
+    'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea'))
+  .filter(field => field.offsetParent !== null)
+  .filter(field => !(field.labels && field.labels.length) && !field.getAttribute('aria-label')
+                   && !field.getAttribute('aria-labelledby') && !field.getAttribute('title'))
+  .map(field => field.name || field.id || field.outerHTML.slice(0, 80))"""
+
+
 def _check_html(page: Any, row: Page, observatory: str) -> None:
     if row.key not in ("admin", "admin-login"):  # Django's own admin pages
         header = page.locator("header.chrome")
         assert header.count() == 1, "no page chrome"
         assert f"{observatory.upper()} {CHROME_TITLE}" in normalised(header.inner_text())
         assert page.locator("h1").count() == 1, "a page has exactly one h1"
+        unlabelled = page.evaluate(UNLABELLED_FIELDS)
+        assert not unlabelled, f"form fields without a label: {unlabelled}"
         if row.role:
             user = page.locator("#logged_in_user")
             assert user.count() == 1 and username(row.role) in user.inner_text()
