@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import time
 
+from django.template.loader import get_template
+
 from ...catalog import queries
-from . import context_tables, history
+from . import activity, context_tables, history
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,10 @@ def warm_context_pages(observatory: str | None = None) -> float:
     if operational:
         context_tables.instruments(operational)
     history.changes(observatory)
+    activity.deliveries_per_month(observatory)
+    activity.recent_deliveries(observatory)
+    for name in ("home", "context_history", "context_table", "context_instrument"):
+        get_template(f"web/contexts/{name}.html")  # compiled once, kept by the cached loader
     seconds = time.perf_counter() - started
     log.info("context pages of %s warmed in %.1f s", observatory, seconds)
     return seconds
