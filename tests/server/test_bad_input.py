@@ -232,7 +232,7 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A ``serve --demo`` server no other test uses, so its memory is this module's alone."""
     home = tmp_path_factory.mktemp("quiet-home")
     env = clean_env(OPENCRDS_HOME=str(home), OPENCRDS_LOG_LEVEL="WARNING")
-    server = Server("demo", "sqlite", home, free_port(), env, home / "server.log")
+    server = Server("jwst", "sqlite", home, free_port(), env, home / "server.log")
     server.start_command = ["--demo"]
     server.start()
     yield server
@@ -246,7 +246,7 @@ def test_huge_glob_patterns_leave_no_memory_behind(own_server: Server) -> None:
     def call(index: int) -> None:
         pattern = f"{index:04d}*" + "x" * (1 << 20)
         answer = rpc_post(own_server, ("list_references", "list_mappings")[index % 2],
-                          ["demo", pattern], f"mem-{index}")
+                          ["jwst", pattern], f"mem-{index}")
         assert answer.status_code == 200
 
     for index in range(16):  # warm every worker's code paths and buffers

@@ -123,7 +123,7 @@ def start_together(launcher: Launcher, env: dict[str, str]) -> list[Started]:
         assert started.wait() == 0, started.output()
     for server in servers:
         server.wait_healthy()
-        assert httpx.get(f"{server.url}/health", trust_env=False).json()["observatory"] == "demo"
+        assert httpx.get(f"{server.url}/health", trust_env=False).json()["observatory"] == "jwst"
     return servers
 
 

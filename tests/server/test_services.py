@@ -284,6 +284,45 @@ def test_pipelines_push_their_context_without_dropping_the_caches(example: Any) 
     assert revision() == before  # remote contexts are read live, cached nowhere
 
 
+def test_recording_past_deliveries(example: Any) -> None:
+    import datetime
+
+    from opencrds.server.catalog import services
+    from opencrds.server.catalog.errors import UnknownFile
+    from opencrds.server.catalog.models import AuditEntry, FileRecord
+
+    when = datetime.datetime(2024, 3, 1, 12, 0, tzinfo=datetime.UTC)
+    files = (example.references[0], example.operational_context)
+    before = revision()
+    with pytest.raises(UnknownFile, match="example_nosuch.fits"):
+        services.record_past_deliveries("example", [services.PastDelivery(
+            when, "k.osei", "flats", (*files, "example_nosuch.fits"))], user="importer")
+    assert not FileRecord.objects.filter(name__in=files, delivery_date__isnull=False).exists()
+    assert services.record_past_deliveries("example", [services.PastDelivery(
+        when, "k.osei", "New flats.", files)], user="importer") == 2
+    reference = FileRecord.objects.get(name=files[0])
+    assert (reference.delivery_date, reference.deliverer_user, reference.description) == (
+        when, "k.osei", "New flats.")
+    assert FileRecord.objects.get(name=files[1]).description != "New flats."  # its own
+    submitted = AuditEntry.objects.filter(action="submit file", filename__in=files)
+    assert sorted(submitted.values_list("user", "date")) == [("k.osei", when)] * 2
+    assert audit_log()[-1][:2] == ("importer", "record past deliveries")
+    assert revision() == before + 1
+
+
+def test_adding_a_dataset_header_by_id(example: Any) -> None:
+    from opencrds.server.catalog import datasets, services
+
+    header = {"INSTRUME": "CAMERA", "DATE-OBS": "2024-01-02", "TIME-OBS": "03:04:05"}
+    assert services.add_dataset_header("example", "JW01234001001_01101_00001.CAM1", header,
+                                       user="archivist") == (
+        "JW01234001001_01101_00001.CAM1:JW01234001001_01101_00001.CAM1")
+    found = datasets.headers_by_id("example", ["JW01234001001_01101_00001.CAM1"])
+    assert list(found.values()) == [header]
+    with pytest.raises(ValueError, match="no instrument"):
+        services.add_dataset_header("example", "X1", {"DATE-OBS": "2024-01-02"})
+
+
 def test_importing_a_dataset(example: Any, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     from astropy.io import fits

@@ -46,7 +46,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, mission) -> Iterator[Server]:
         for path in home.glob("db.sqlite3*"):
             path.chmod(0o644)
         home.chmod(0o755)
-        server = Server("demo", "sqlite", home, free_port(), env, home / "server.log")
+        server = Server("jwst", "sqlite", home, free_port(), env, home / "server.log")
         server.start_command = ["--demo"]
         server.start()
     finally:
@@ -94,45 +94,45 @@ def test_files_linked_to_outside_the_store_are_not_served(demo: Server, mission,
     secret = tmp_path / "secret.txt"
     secret.write_bytes(SECRET)
     name = mission.references[-1]
-    stored = demo.home / "cache" / "references" / "demo" / name
+    stored = demo.home / "cache" / "references" / "jwst" / name
     stored.unlink()
     stored.symlink_to(secret)
-    response = demo.get(f"/unchecked_get/references/demo/{name}?linked-out")
+    response = demo.get(f"/unchecked_get/references/jwst/{name}?linked-out")
     assert response.status_code == 404
     assert response.text == f"UnavailableFile: File '{name}' is not yet available.\n"
     logged = [line for line in demo.log_path.read_text().splitlines() if "?linked-out" in line]
     assert len(logged) == 1 and " ERROR " in logged[0], logged
-    served_path = demo.home.resolve() / "cache" / "references" / "demo" / name
+    served_path = demo.home.resolve() / "cache" / "references" / "jwst" / name
     assert logged[0].endswith(f"(not served: {served_path} resolves to {secret.resolve()}, "
                               "outside the store)")
-    bundle = demo.post(json.dumps({"names": [name]}), path="/unchecked_bundle/demo/")
+    bundle = demo.post(json.dumps({"names": [name]}), path="/unchecked_bundle/jwst/")
     assert bundle.status_code == 200 and SECRET not in bundle.content
     assert json.loads(bundle.content) == {
         "name": name, "error": f"UnavailableFile: File '{name}' is not yet available."}
     # a link that stays inside the store is fine
     stored.unlink()
     stored.symlink_to(mission.references[0])
-    inside = demo.get(f"/unchecked_get/references/demo/{name}")
+    inside = demo.get(f"/unchecked_get/references/jwst/{name}")
     assert inside.status_code == 200
     assert inside.content == (mission.references_dir / mission.references[0]).read_bytes()
 
 
 def test_config_serves_only_its_own_files(demo: Server, tmp_path: Path) -> None:
-    config = demo.home / "cache" / "config" / "demo"
+    config = demo.home / "cache" / "config" / "jwst"
     (config / "notes.txt").write_bytes(SECRET)
     (config / "passwd").symlink_to("/etc/passwd")
     for name in ("notes.txt", "passwd"):
-        response = demo.get(f"/unchecked_get/config/demo/{name}")
+        response = demo.get(f"/unchecked_get/config/jwst/{name}")
         assert response.status_code == 404
         assert response.text == f"UnknownFile: File '{name}' is not known to CRDS.\n"
-    assert demo.get("/unchecked_get/config/demo/server_config").status_code == 200
-    mode = demo.get("/unchecked_get/config/demo/ref_cache_subdir_mode")
+    assert demo.get("/unchecked_get/config/jwst/server_config").status_code == 200
+    mode = demo.get("/unchecked_get/config/jwst/ref_cache_subdir_mode")
     assert mode.status_code == 200 and mode.text.strip() == "flat"
     secret = tmp_path / "mode"
     secret.write_bytes(SECRET)
     (config / "ref_cache_subdir_mode").unlink()
     (config / "ref_cache_subdir_mode").symlink_to(secret)
-    linked = demo.get("/unchecked_get/config/demo/ref_cache_subdir_mode")
+    linked = demo.get("/unchecked_get/config/jwst/ref_cache_subdir_mode")
     assert linked.status_code == 404 and SECRET not in linked.content
 
 
@@ -142,16 +142,16 @@ def test_config_serves_only_its_own_files(demo: Server, tmp_path: Path) -> None:
 def test_bundle_bytes_are_limited(demo: Server, mission) -> None:  # noqa: ANN001
     names = list(mission.mappings)
     total, limit = mapping_bytes(mission), mapping_bytes(mission) // 2
-    response = demo.post(json.dumps({"names": names}), path="/unchecked_bundle/demo/")
+    response = demo.post(json.dumps({"names": names}), path="/unchecked_bundle/jwst/")
     assert response.status_code == 413
     assert response.text == (
         f"BadRequest: the {len(names)} files named add up to {total} bytes, more than the "
         f"{limit} bytes one bundle may carry: ask for them in smaller bundles.\n")
-    advertised = demo.get(f"/unchecked_get/mappings/demo/{names[0]}").headers
-    assert advertised["X-OpenCRDS-Bundle"] == "/unchecked_bundle/demo/"
+    advertised = demo.get(f"/unchecked_get/mappings/jwst/{names[0]}").headers
+    assert advertised["X-OpenCRDS-Bundle"] == "/unchecked_bundle/jwst/"
     assert advertised["X-OpenCRDS-Bundle-Limits"] == f"names=5000, bytes={limit}"
     few = names[:3]
-    small = demo.post(json.dumps({"names": few}), path="/unchecked_bundle/demo/")
+    small = demo.post(json.dumps({"names": few}), path="/unchecked_bundle/jwst/")
     assert small.status_code == 200
     assert small.headers["Content-Type"].startswith("application/x-opencrds-bundle")
     body = small.content
@@ -169,13 +169,13 @@ def test_our_client_syncs_through_the_bundle_limit(demo: Server, mission,  # noq
     refused and every file arrives."""
     logged = len(demo.log_path.read_bytes())
     cache = tmp_path / "cache"
-    env = clean_env(CRDS_SERVER_URL=demo.url, CRDS_PATH=str(cache), CRDS_OBSERVATORY="demo")
+    env = clean_env(CRDS_SERVER_URL=demo.url, CRDS_PATH=str(cache), CRDS_OBSERVATORY="jwst")
     done = subprocess.run([*opencrds_command(), "sync", "--contexts",
                            mission.operational_context], env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    wanted = sorted(n for n in mission.mappings if (cache / "mappings" / "demo" / n).exists())
-    assert wanted and all((cache / "mappings" / "demo" / n).read_bytes()
+    wanted = sorted(n for n in mission.mappings if (cache / "mappings" / "jwst" / n).exists())
+    assert wanted and all((cache / "mappings" / "jwst" / n).read_bytes()
                           == (mission.mappings_dir / n).read_bytes() for n in wanted)
     server_log = demo.log_path.read_bytes()[logged:].decode(errors="replace")
     assert "bundle" not in server_log.lower(), server_log

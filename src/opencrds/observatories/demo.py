@@ -456,11 +456,11 @@ def _write_fits(path: Path, reference: _Reference, seed: int) -> None:
             hdus.append(fits.BinTableHDU.from_columns([
                 fits.Column(name="BIT", format="J", array=np.array([0])),
                 fits.Column(name="VALUE", format="J", array=np.array([1])),
-                fits.Column(name="NAME", format="8A", array=np.array(["DO_NOT_USE"])),
+                fits.Column(name="NAME", format="16A", array=np.array(["DO_NOT_USE"])),
                 fits.Column(name="DESCRIPTION", format="24A",
                             array=np.array(["Bad pixel, do not use"])),
             ], name="DQ_DEF"))
-    hdus.writeto(path, overwrite=True, output_verify="exception", checksum=True)
+    hdus.writeto(path, overwrite=True, output_verify="exception")
 
 
 # ---- samples -------------------------------------------------------------------------------
