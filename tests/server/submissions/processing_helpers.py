@@ -40,6 +40,9 @@ def miri_ipc(folder: Path, name: str, useafter: str = "2024-01-01T00:00:00",
 @pytest.fixture
 def delivery_area(tmp_path: Path, settings: Any, backend: str, database: str, db: None) -> Path:
     """The JWST server of the test database with a store, staging and catalogs of its own."""
+    from inprocess import forget_server_caches
+
+    forget_server_caches()  # nothing computed by an earlier test on another catalog
     store = tmp_path / "store"
     subprocess.run(["cp", "-al", str(settings.OPENCRDS_STORE), str(store)], check=True)
     settings.OPENCRDS_STORE = store
