@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from ...catalog import queries
 from ...catalog.models import FileRecord
+from ..filters import filter_date
 
 #: Rows per page of results.
 PAGE_SIZE = 200
@@ -56,27 +57,11 @@ class BrowseForm(forms.Form):
         self.fields["filekind"].choices = _choices(kinds)
 
     def clean_start_date(self) -> datetime.datetime | None:
-        return _date(self.cleaned_data.get("start_date", ""), "Start Date", end=False)
+        return filter_date(self.cleaned_data.get("start_date", ""), "Start Date")
 
     def clean_stop_date(self) -> datetime.datetime | None:
-        return _date(self.cleaned_data.get("stop_date", ""), "Stop Date", end=True)
+        return filter_date(self.cleaned_data.get("stop_date", ""), "Stop Date", end=True)
 
-
-def _date(text: str, label: str, *, end: bool) -> datetime.datetime | None:
-    """A date filter: blank or ``*`` is none; a bare day covers the whole day."""
-    text = (text or "").strip()
-    if text in ("", "*"):
-        return None
-    try:
-        value = datetime.datetime.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        raise forms.ValidationError(
-            f"{label}: '{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)") from None
-    if end and len(text) <= 10:
-        value += datetime.timedelta(days=1) - datetime.timedelta(microseconds=1)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
 
 
 def menus(observatory: str) -> tuple[list[str], list[str]]:

@@ -13,23 +13,10 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from ...catalog.models import AuditEntry, FileRecord
 from ...catalog.revision_cache import REVISION_CHECK_SECONDS, cache
+from ..filters import ANY, filter_date
 
-ANY = "*"
 PAGE_SIZE = 100
 
-
-def _date(value: str, end: bool = False) -> datetime.datetime | None:
-    value = value.strip()
-    if value in ("", ANY):
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(value.replace("/", "-"))
-    except ValueError:
-        raise forms.ValidationError(
-            f"'{value}' is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)") from None
-    if end and len(value) <= 10:
-        moment += datetime.timedelta(days=1)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 class ActivityForm(forms.Form):
@@ -57,10 +44,10 @@ class ActivityForm(forms.Form):
         self.observatory = observatory
 
     def clean_start_date(self) -> datetime.datetime | None:
-        return _date(self.cleaned_data.get("start_date") or "")
+        return filter_date(self.cleaned_data.get("start_date") or "")
 
     def clean_stop_date(self) -> datetime.datetime | None:
-        return _date(self.cleaned_data.get("stop_date") or "", end=True)
+        return filter_date(self.cleaned_data.get("stop_date") or "", end=True)
 
     def entries(self) -> QuerySet[AuditEntry]:
         """The audit entries matching the (valid) filters, newest first."""
@@ -81,7 +68,7 @@ class ActivityForm(forms.Form):
         if data.get("start_date"):
             query = query.filter(date__gte=data["start_date"])
         if data.get("stop_date"):
-            query = query.filter(date__lt=data["stop_date"])
+            query = query.filter(date__lte=data["stop_date"])
         pattern = (data.get("filename") or "").strip()
         if pattern not in ("", ANY):
             query = query.filter(filename__iregex=glob_regex(pattern))
