@@ -215,13 +215,19 @@ class Server:
 
 
 def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` still runs: a zombie (exited, waiting for its parent, another xdist
+    worker, to reap it) has stopped, and waiting for it would take the whole timeout."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust the signal
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _terminate(pid: int, timeout: float = 40) -> None:
