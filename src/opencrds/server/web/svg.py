@@ -34,27 +34,26 @@ class Chart:
         inner = (f"<title>{escape(tip)}</title>" if tip else "") + escape(text)
         self._parts.append(f"<{tag}{_attrs(attrs)}>{inner}</{tag}>")
 
+    def _mark(self, tag: str, tip: str | None, attrs: dict[str, object],
+              href: str | None) -> None:
+        """A shape, inside a link to ``href`` when given (keyboard-focusable)."""
+        if href:
+            self._parts.append(f'<a href="{escape(href)}">')
+        self._add(tag, tip, attrs)
+        if href:
+            self._parts.append("</a>")
+
     def rect(self, x: float, y: float, width: float, height: float, *, class_: str = "",
              tip: str | None = None, href: str | None = None) -> None:
         """A bar or box; with ``href`` it is a link (keyboard-focusable)."""
         attrs = {"x": round(x, 2), "y": round(y, 2), "width": round(max(width, 0.5), 2),
                  "height": round(max(height, 0.5), 2), "class": class_ or None}
-        if href:
-            self._parts.append(f'<a href="{escape(href)}">')
-            self._add("rect", tip, attrs)
-            self._parts.append("</a>")
-        else:
-            self._add("rect", tip, attrs)
+        self._mark("rect", tip, attrs, href)
 
     def circle(self, x: float, y: float, r: float, *, class_: str = "", tip: str | None = None,
                href: str | None = None) -> None:
         attrs = {"cx": round(x, 2), "cy": round(y, 2), "r": r, "class": class_ or None}
-        if href:
-            self._parts.append(f'<a href="{escape(href)}">')
-            self._add("circle", tip, attrs)
-            self._parts.append("</a>")
-        else:
-            self._add("circle", tip, attrs)
+        self._mark("circle", tip, attrs, href)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, *, class_: str = "axis") -> None:
         self._add("line", None, {"x1": round(x1, 2), "y1": round(y1, 2), "x2": round(x2, 2),
